@@ -1,0 +1,132 @@
+//! The instance configuration: one TOML file, `TCHATCHE_*` environment
+//! overrides, and defaults good enough to run with no file at all.
+//!
+//! Every setting of the server lives in [`Config`]. Loading refuses unknown
+//! keys and bad values with the file, line and key named, so a typo never
+//! silently falls back to a default.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+mod defaults;
+mod load;
+mod rooms;
+
+pub use load::{ConfigError, load};
+pub use rooms::default_rooms;
+
+/// The whole configuration.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Listening addresses and data folder.
+    pub server: ServerConfig,
+    /// Entry rules.
+    pub entry: EntryConfig,
+    /// Message and connection limits.
+    pub limits: LimitsConfig,
+    /// Room history.
+    pub history: HistoryConfig,
+    /// The seeded rooms. When the file has no `[[rooms]]`, [`default_rooms`] is used.
+    pub rooms: Vec<RoomConfig>,
+}
+
+/// Listening addresses and data folder.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// HTTP and WebSocket address (`TCHATCHE_HTTP_ADDR`), default `0.0.0.0:8080`.
+    pub http_addr: SocketAddr,
+    /// Folder for the SQLite database (`TCHATCHE_DATA_DIR`), default `data`.
+    pub data_dir: PathBuf,
+    /// Most simultaneous connections; further ones are refused with `server_full`.
+    pub max_connections: u32,
+    /// Seconds given to clients and pending writes on shutdown.
+    pub shutdown_grace_secs: u32,
+}
+
+/// Entry rules.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct EntryConfig {
+    /// Minimum age (`TCHATCHE_MIN_AGE`), default 15. At 18 or more the teen band is closed.
+    pub min_age: u32,
+    /// Nickname roots reserved for staff and the service; variants
+    /// (case, lookalike letters, digits and separators around) are refused too.
+    pub reserved_nicknames: Vec<String>,
+    /// Words refused anywhere in a nickname (after folding).
+    pub offensive_nicknames: Vec<String>,
+}
+
+/// Message and connection limits.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Most characters in a message body, default 2000.
+    pub max_body_chars: u32,
+    /// Most bytes in one client frame, default 16384.
+    pub max_frame_bytes: u32,
+    /// Unreadable frames in a row before the connection is closed, default 20.
+    pub max_bad_frames: u32,
+    /// Frames queued for one connection before it is closed as too slow, default 1024.
+    pub outbound_queue: u32,
+    /// Rooms one person may be in at once, default 20.
+    pub max_rooms_per_user: u32,
+    /// Rooms one person may create and keep at once, default 3.
+    pub max_created_rooms_per_user: u32,
+    /// Members up to which typing indicators are relayed in a room, default 50.
+    pub typing_max_room_members: u32,
+}
+
+/// Room history.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct HistoryConfig {
+    /// Messages sent on join, default 50.
+    pub scrollback: u32,
+    /// Days room messages are kept, default 30.
+    pub retention_days: u32,
+}
+
+/// Which band(s) a seeded room exists in.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RoomBands {
+    /// Adult band only.
+    Adult,
+    /// Teen band only.
+    Teen,
+    /// One room in each band (two separate rooms with the same slug).
+    Both,
+}
+
+/// One seeded room.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RoomConfig {
+    /// Unique per band: lower-case letters, digits and `-`.
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// Directory category.
+    pub category: String,
+    /// Topic line.
+    #[serde(default)]
+    pub topic: String,
+    /// Band(s).
+    pub bands: RoomBands,
+    /// Only registered members may join.
+    #[serde(default)]
+    pub registered_only: bool,
+    /// Only operators and voiced members may speak.
+    #[serde(default)]
+    pub moderated: bool,
+    /// Seconds between two messages of one person (0: off).
+    #[serde(default)]
+    pub slow_mode_secs: u32,
+    /// Most members (none: no limit).
+    #[serde(default)]
+    pub capacity: Option<u32>,
+}

@@ -1,0 +1,248 @@
+//! Per-connection outbound queues and the shared frames they carry.
+//!
+//! The hub hands each recipient an [`Outgoing`]: one event behind an `Arc`,
+//! encoded at most once per wire format however many connections send it.
+//! A connection's queue is bounded; when it is full the connection is told to
+//! close as too slow, so a client that stops reading costs a fixed amount of
+//! memory, never more.
+
+use std::sync::{Arc, OnceLock};
+
+use bytes::Bytes;
+use tchatche_protocol::{ErrorCode, Event};
+use tokio::sync::{mpsc, watch};
+
+/// The wire formats a frame may be encoded into.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WireFormat {
+    /// WebSocket JSON text frames.
+    Json = 0,
+    /// IRC lines.
+    Irc = 1,
+}
+
+const N_FORMATS: usize = 2;
+
+struct Frame {
+    event: Event,
+    encodings: [OnceLock<Bytes>; N_FORMATS],
+}
+
+/// One event on its way to one or many connections.
+#[derive(Clone)]
+pub struct Outgoing(Arc<Frame>);
+
+impl Outgoing {
+    /// Wraps an event for delivery.
+    pub fn new(event: Event) -> Outgoing {
+        Outgoing(Arc::new(Frame {
+            event,
+            encodings: Default::default(),
+        }))
+    }
+
+    /// The event.
+    pub fn event(&self) -> &Event {
+        &self.0.event
+    }
+
+    /// The event in `format`, encoded by `encode` the first time any
+    /// connection asks and shared by all the others.
+    pub fn encoded(&self, format: WireFormat, encode: fn(&Event) -> Bytes) -> Bytes {
+        self.0.encodings[format as usize]
+            .get_or_init(|| encode(&self.0.event))
+            .clone()
+    }
+}
+
+impl std::fmt::Debug for Outgoing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.event.fmt(f)
+    }
+}
+
+/// The hub's (and the connection's own) side of an outbound queue.
+#[derive(Clone)]
+pub struct OutboxSender {
+    frames: mpsc::Sender<Outgoing>,
+    close: Arc<watch::Sender<Option<ErrorCode>>>,
+}
+
+/// Why a frame could not be queued.
+#[derive(Debug, PartialEq, Eq)]
+pub enum QueueError {
+    /// The queue is full: the connection is too slow.
+    Full,
+    /// The connection is gone.
+    Closed,
+}
+
+impl OutboxSender {
+    /// Queues a frame without waiting.
+    pub fn push(&self, frame: Outgoing) -> Result<(), QueueError> {
+        self.frames.try_send(frame).map_err(|error| match error {
+            mpsc::error::TrySendError::Full(_) => QueueError::Full,
+            mpsc::error::TrySendError::Closed(_) => QueueError::Closed,
+        })
+    }
+
+    /// Asks the connection to close with `reason`. The first reason wins.
+    pub fn close(&self, reason: ErrorCode) {
+        self.close.send_if_modified(|slot| {
+            if slot.is_none() {
+                *slot = Some(reason);
+                true
+            } else {
+                false
+            }
+        });
+    }
+}
+
+/// What the writer gets next.
+#[derive(Debug)]
+pub enum Next {
+    /// Frames to write now (at least one).
+    Frames,
+    /// The connection must close for this reason.
+    Close(ErrorCode),
+    /// Every sender is gone: nothing more will come.
+    Ended,
+}
+
+/// The connection writer's side of an outbound queue.
+pub struct OutboxReceiver {
+    frames: mpsc::Receiver<Outgoing>,
+    close: CloseWatch,
+}
+
+impl OutboxReceiver {
+    /// Waits for frames or a close request. On [`Next::Frames`], `batch` holds
+    /// every frame already queued, up to `max`, so the writer can send them
+    /// in one socket write. A close request wins over queued frames.
+    pub async fn next(&mut self, batch: &mut Vec<Outgoing>, max: usize) -> Next {
+        if let Some(reason) = self.close.reason() {
+            return Next::Close(reason);
+        }
+        tokio::select! {
+            biased;
+            reason = self.close.closed() => Next::Close(reason),
+            received = self.frames.recv_many(batch, max) => {
+                if received == 0 { Next::Ended } else { Next::Frames }
+            }
+        }
+    }
+
+    /// A handle another task (the connection's reader) can wait on.
+    pub fn close_watch(&self) -> CloseWatch {
+        self.close.clone()
+    }
+
+    /// Frames still queued (for tests and metrics).
+    pub fn len(&self) -> usize {
+        self.frames.len()
+    }
+
+    /// Whether no frame is queued.
+    pub fn is_empty(&self) -> bool {
+        self.frames.is_empty()
+    }
+}
+
+/// Lets a task learn that its connection must close, and why.
+#[derive(Clone)]
+pub struct CloseWatch(watch::Receiver<Option<ErrorCode>>);
+
+impl CloseWatch {
+    /// The close reason, if a close was requested.
+    pub fn reason(&self) -> Option<ErrorCode> {
+        *self.0.borrow()
+    }
+
+    /// Waits until a close is requested. If the hub side is gone without a
+    /// reason, the server is shutting down.
+    pub async fn closed(&mut self) -> ErrorCode {
+        match self.0.wait_for(Option::is_some).await {
+            Ok(reason) => reason.unwrap_or(ErrorCode::ShuttingDown),
+            Err(_) => ErrorCode::ShuttingDown,
+        }
+    }
+}
+
+/// A new bounded queue of `capacity` frames.
+pub fn outbox(capacity: usize) -> (OutboxSender, OutboxReceiver) {
+    let (frames_tx, frames_rx) = mpsc::channel(capacity.max(1));
+    let (close_tx, close_rx) = watch::channel(None);
+    (
+        OutboxSender {
+            frames: frames_tx,
+            close: Arc::new(close_tx),
+        },
+        OutboxReceiver {
+            frames: frames_rx,
+            close: CloseWatch(close_rx),
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pong(req: u32) -> Outgoing {
+        Outgoing::new(Event::Pong { req: Some(req) })
+    }
+
+    #[tokio::test]
+    async fn batches_everything_queued_and_stays_bounded() {
+        let (sender, mut receiver) = outbox(3);
+        for req in 0..3 {
+            assert_eq!(sender.push(pong(req)), Ok(()));
+        }
+        assert_eq!(sender.push(pong(9)), Err(QueueError::Full));
+        let mut batch = Vec::new();
+        assert!(matches!(receiver.next(&mut batch, 100).await, Next::Frames));
+        assert_eq!(batch.len(), 3);
+    }
+
+    #[tokio::test]
+    async fn close_wins_over_queued_frames_and_first_reason_sticks() {
+        let (sender, mut receiver) = outbox(8);
+        assert_eq!(sender.push(pong(1)), Ok(()));
+        sender.close(ErrorCode::TooSlow);
+        sender.close(ErrorCode::ShuttingDown);
+        let mut batch = Vec::new();
+        assert!(matches!(
+            receiver.next(&mut batch, 8).await,
+            Next::Close(ErrorCode::TooSlow)
+        ));
+        let mut watch = receiver.close_watch();
+        assert_eq!(watch.closed().await, ErrorCode::TooSlow);
+    }
+
+    #[tokio::test]
+    async fn ends_when_every_sender_is_gone() {
+        let (sender, mut receiver) = outbox(8);
+        drop(sender);
+        let mut batch = Vec::new();
+        assert!(matches!(receiver.next(&mut batch, 8).await, Next::Ended));
+    }
+
+    #[test]
+    fn encodes_once_per_format() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static CALLS: AtomicUsize = AtomicUsize::new(0);
+        fn encode(event: &Event) -> Bytes {
+            CALLS.fetch_add(1, Ordering::SeqCst);
+            Bytes::from(format!("{event:?}"))
+        }
+        let frame = pong(1);
+        let copy = frame.clone();
+        let first = frame.encoded(WireFormat::Json, encode);
+        let second = copy.encoded(WireFormat::Json, encode);
+        assert_eq!(first, second);
+        assert_eq!(CALLS.load(Ordering::SeqCst), 1);
+        let _ = frame.encoded(WireFormat::Irc, encode);
+        assert_eq!(CALLS.load(Ordering::SeqCst), 2);
+    }
+}

@@ -1,0 +1,545 @@
+//! Rooms: join, leave, speak, create, change, voice, typing, and scrollback.
+
+use std::collections::{HashMap, VecDeque};
+
+use tchatche_bus::Subject;
+use tchatche_protocol::{
+    Band, ErrorCode, Event, MessageId, ReplyRef, RoomFlags, RoomMember, RoomMessage, RoomRole, Say,
+    SetRoom, UserId,
+};
+use tchatche_safety::{RoomMessageFacts, Verdict, assess_room_message};
+use tchatche_store::StoredMessage;
+use tokio::time::Instant;
+
+use crate::ids::now_ms;
+use crate::outbox::Outgoing;
+use crate::state::{Hub, Member, Outcome, Room, fan_out, refuse};
+
+/// Longest topic, in characters.
+const MAX_TOPIC_CHARS: usize = 200;
+/// Characters of a replied-to message quoted in a reply.
+const REPLY_EXCERPT_CHARS: usize = 80;
+
+/// Turns stored messages (oldest first) into scrollback, re-quoting replies
+/// whose original is among them.
+pub(crate) fn scrollback_from_store(
+    room: &str,
+    stored: Vec<StoredMessage>,
+) -> VecDeque<RoomMessage> {
+    let mut scrollback: VecDeque<RoomMessage> = VecDeque::with_capacity(stored.len());
+    for message in stored {
+        let reply = message.reply_to.and_then(|reply_id| {
+            scrollback
+                .iter()
+                .find(|earlier| earlier.id.0 == reply_id)
+                .map(reply_ref)
+        });
+        scrollback.push_back(RoomMessage {
+            room: room.to_owned(),
+            id: MessageId(message.id),
+            author: tchatche_protocol::Author {
+                id: UserId(message.author_id),
+                nick: message.author_nick,
+            },
+            body: message.body,
+            at: message.at_ms,
+            reply,
+            mentions: message.mentions.into_iter().map(UserId).collect(),
+        });
+    }
+    scrollback
+}
+
+fn reply_ref(message: &RoomMessage) -> ReplyRef {
+    ReplyRef {
+        id: message.id,
+        nick: message.author.nick.clone(),
+        excerpt: message.body.chars().take(REPLY_EXCERPT_CHARS).collect(),
+    }
+}
+
+/// Adds a message to a room's scrollback, forgetting the oldest beyond `keep`.
+pub(crate) fn remember(room: &mut Room, message: RoomMessage, keep: usize) {
+    if keep == 0 {
+        return;
+    }
+    while room.scrollback.len() >= keep {
+        room.scrollback.pop_front();
+    }
+    room.scrollback.push_back(message);
+}
+
+impl Hub {
+    pub(crate) fn join(&mut self, id: UserId, req: Option<u32>, slug: &str) -> Outcome {
+        let now = Instant::now().into_std();
+        let max_rooms = self.settings.max_rooms_per_user;
+        let person = self.person(id, req)?;
+        let band = person.band;
+        if person.rooms.iter().any(|joined| joined == slug) {
+            return Err(refuse(req, ErrorCode::AlreadyInRoom));
+        }
+        if person.rooms.len() >= max_rooms {
+            return Err(refuse(req, ErrorCode::TooManyRooms));
+        }
+        let summary = person.summary(id, now);
+        let outbox = self.sessions.get(&id).map(|session| session.outbox.clone());
+        let Some(outbox) = outbox else {
+            return Ok(());
+        };
+        let room = self
+            .band(band)
+            .rooms
+            .get(slug)
+            .ok_or_else(|| refuse(req, ErrorCode::RoomNotFound))?;
+        if room.flags.registered_only {
+            return Err(refuse(req, ErrorCode::RoomRegisteredOnly));
+        }
+        if room
+            .flags
+            .capacity
+            .is_some_and(|capacity| room.members.len() >= capacity as usize)
+        {
+            return Err(refuse(req, ErrorCode::RoomFull));
+        }
+        let role = if room.creator == Some(id) {
+            RoomRole::Operator
+        } else {
+            RoomRole::Member
+        };
+        self.add_member(band, slug, id, role, summary, outbox, req);
+        Ok(())
+    }
+
+    /// Puts a person in a room: `joined` to them, `member_joined` to the others.
+    #[allow(clippy::too_many_arguments)]
+    fn add_member(
+        &mut self,
+        band: Band,
+        slug: &str,
+        id: UserId,
+        role: RoomRole,
+        summary: tchatche_protocol::UserSummary,
+        outbox: crate::outbox::OutboxSender,
+        req: Option<u32>,
+    ) {
+        let now = Instant::now().into_std();
+        let first_local_member;
+        let joined = {
+            let Some(room) = self.band(band).rooms.get(slug) else {
+                return;
+            };
+            first_local_member = room.members.is_empty();
+            let members: Vec<RoomMember> = room
+                .members
+                .iter()
+                .filter_map(|(member_id, member)| {
+                    let person = self.sessions.get(member_id)?.person.as_ref()?;
+                    Some(RoomMember {
+                        user: person.summary(*member_id, now),
+                        role: member.role,
+                    })
+                })
+                .chain(std::iter::once(RoomMember {
+                    user: summary.clone(),
+                    role,
+                }))
+                .collect();
+            let mut room_summary = room.summary();
+            room_summary.members += 1;
+            Event::Joined {
+                req,
+                room: room_summary,
+                members,
+                history: room.scrollback.iter().cloned().collect(),
+                role,
+            }
+        };
+        let frame = Outgoing::new(Event::MemberJoined {
+            room: slug.to_owned(),
+            member: RoomMember {
+                user: summary,
+                role,
+            },
+        });
+        let (state, to_close) = self.band_split(band);
+        if let Some(room) = state.rooms.get_mut(slug) {
+            fan_out(room.member_queues(), &frame, to_close);
+            room.members.insert(id, Member { role, outbox });
+            state.changed_counts.insert(slug.to_owned());
+        }
+        if first_local_member {
+            self.bus.subscribe(Subject::Room {
+                band,
+                slug: slug.to_owned(),
+            });
+        }
+        if let Ok(person) = self.person_mut(id, req) {
+            person.rooms.push(slug.to_owned());
+        }
+        self.send(id, joined);
+    }
+
+    pub(crate) fn leave(&mut self, id: UserId, req: Option<u32>, slug: &str) -> Outcome {
+        let person = self.person_mut(id, req)?;
+        let band = person.band;
+        let Some(position) = person.rooms.iter().position(|joined| joined == slug) else {
+            return Err(refuse(req, ErrorCode::NotInRoom));
+        };
+        person.rooms.swap_remove(position);
+        self.send(
+            id,
+            Event::Left {
+                req,
+                room: slug.to_owned(),
+            },
+        );
+        self.remove_member(band, slug, id);
+        Ok(())
+    }
+
+    /// Takes a person out of a room's member list (their own room list is the
+    /// caller's business), telling the others; an emptied user room goes away.
+    pub(crate) fn remove_member(&mut self, band: Band, slug: &str, id: UserId) {
+        let (state, to_close) = self.band_split(band);
+        let Some(room) = state.rooms.get_mut(slug) else {
+            return;
+        };
+        if room.members.remove(&id).is_none() {
+            return;
+        }
+        room.last_spoke.remove(&id);
+        let frame = Outgoing::new(Event::MemberLeft {
+            room: slug.to_owned(),
+            user: id,
+        });
+        fan_out(room.member_queues(), &frame, to_close);
+        let emptied = room.members.is_empty();
+        let user_created = room.user_created;
+        let creator = room.creator;
+        if !emptied {
+            state.changed_counts.insert(slug.to_owned());
+            return;
+        }
+        if user_created {
+            if let Some(room) = state.rooms.remove(slug) {
+                state.room_keys.remove(&room.key);
+            }
+            state.directory.retain(|listed| listed != slug);
+            state.changed_counts.remove(slug);
+            let frame = Outgoing::new(Event::RoomRemoved {
+                room: slug.to_owned(),
+            });
+            fan_out(state.people.iter(), &frame, to_close);
+            if let Some(person) = creator
+                .and_then(|creator| self.sessions.get_mut(&creator))
+                .and_then(|session| session.person.as_mut())
+            {
+                person.created_rooms = person.created_rooms.saturating_sub(1);
+            }
+        } else {
+            state.changed_counts.insert(slug.to_owned());
+        }
+        self.bus.unsubscribe(&Subject::Room {
+            band,
+            slug: slug.to_owned(),
+        });
+    }
+
+    pub(crate) fn say(&mut self, id: UserId, req: Option<u32>, say: Say) -> Outcome {
+        let now = Instant::now().into_std();
+        let max_body_chars = self.settings.max_body_chars;
+        let scrollback = self.settings.scrollback;
+        let person = self.person(id, req)?;
+        let band = person.band;
+        let author = person.author(id);
+        let room = self
+            .band(band)
+            .rooms
+            .get(&say.room)
+            .ok_or_else(|| refuse(req, ErrorCode::RoomNotFound))?;
+        let Some(member) = room.members.get(&id) else {
+            return Err(refuse(req, ErrorCode::NotInRoom));
+        };
+        let verdict = assess_room_message(&RoomMessageFacts {
+            body: &say.body,
+            max_body_chars,
+            room_moderated: room.flags.moderated,
+            sender_may_speak_when_moderated: member.role != RoomRole::Member,
+            slow_mode: std::time::Duration::from_secs(u64::from(room.flags.slow_mode_secs)),
+            sender_last_spoke: room.last_spoke.get(&id).copied(),
+            now,
+        });
+        let body = match verdict {
+            Verdict::Deliver | Verdict::Flag => say.body,
+            Verdict::Mask(masked) => masked,
+            Verdict::Hold => return Err(refuse(req, ErrorCode::MessageHeld)),
+            Verdict::Refuse { code, retry_after } => {
+                let mut error = refuse(req, code);
+                if let Some(wait) = retry_after {
+                    error = error.with_retry_after_ms(
+                        u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1),
+                    );
+                }
+                return Err(error);
+            }
+        };
+        let reply = match say.reply_to {
+            None => None,
+            Some(reply_to) => Some(
+                room.scrollback
+                    .iter()
+                    .find(|earlier| earlier.id == reply_to)
+                    .map(reply_ref)
+                    .ok_or_else(|| refuse(req, ErrorCode::ReplyNotFound))?,
+            ),
+        };
+        let mentions = self.mentions(band, &body);
+        let at = now_ms();
+        let message = RoomMessage {
+            room: say.room.clone(),
+            id: MessageId(self.ids.next(at)),
+            author,
+            body,
+            at,
+            reply,
+            mentions,
+        };
+        self.send(
+            id,
+            Event::Sent {
+                req,
+                id: message.id,
+            },
+        );
+        let frame = Outgoing::new(Event::Message(message.clone()));
+        let persistent;
+        let mention_frame;
+        {
+            let (state, to_close) = self.band_split(band);
+            let Some(room) = state.rooms.get_mut(&say.room) else {
+                return Ok(());
+            };
+            fan_out(room.member_queues(), &frame, to_close);
+            room.last_spoke.insert(id, now);
+            persistent = room.persistent();
+            // Named people elsewhere in the band get a `mention`; those in the room
+            // already have the message.
+            let elsewhere: Vec<UserId> = message
+                .mentions
+                .iter()
+                .copied()
+                .filter(|mentioned| !room.members.contains_key(mentioned))
+                .collect();
+            mention_frame = (!elsewhere.is_empty()).then(|| {
+                (
+                    elsewhere,
+                    Outgoing::new(Event::Mention {
+                        message: message.clone(),
+                    }),
+                )
+            });
+            remember(room, message.clone(), scrollback);
+            if let Some((elsewhere, mention)) = &mention_frame {
+                for mentioned in elsewhere {
+                    if let Some(outbox) = state.people.get(mentioned) {
+                        crate::state::deliver(*mentioned, outbox, mention, to_close);
+                    }
+                }
+            }
+        }
+        if let Ok(person) = self.person_mut(id, req) {
+            person.last_active = now;
+        }
+        if persistent {
+            self.store_message(band, &message);
+        }
+        self.publish_room(band, &message);
+        Ok(())
+    }
+
+    /// The people of `band` named with `@nick` in `body`.
+    fn mentions(&self, band: Band, body: &str) -> Vec<UserId> {
+        let mut found = Vec::new();
+        for nick in tchatche_safety::names::mentioned_nicks(body) {
+            let key = tchatche_safety::nickname::nickname_key(nick);
+            let Some(&mentioned) = self.nicknames.get(&key) else {
+                continue;
+            };
+            // Same band only: a mention is a way to reach someone.
+            if self.band(band).people.contains_key(&mentioned) && !found.contains(&mentioned) {
+                found.push(mentioned);
+            }
+        }
+        found
+    }
+
+    pub(crate) fn create_room(
+        &mut self,
+        id: UserId,
+        req: Option<u32>,
+        name: &str,
+        topic: Option<String>,
+    ) -> Outcome {
+        let max_rooms = self.settings.max_rooms_per_user;
+        let max_created = self.settings.max_created_rooms_per_user;
+        let now = Instant::now().into_std();
+        let person = self.person(id, req)?;
+        let band = person.band;
+        let summary = person.summary(id, now);
+        if person.created_rooms >= max_created || person.rooms.len() >= max_rooms {
+            return Err(refuse(req, ErrorCode::TooManyRooms));
+        }
+        let slug = tchatche_safety::names::room_slug(name).map_err(|refusal| {
+            refuse(req, ErrorCode::RoomNameInvalid).with_detail(refusal.to_string())
+        })?;
+        let topic = topic.unwrap_or_default();
+        if topic.chars().count() > MAX_TOPIC_CHARS {
+            return Err(refuse(req, ErrorCode::TopicTooLong));
+        }
+        let key = tchatche_safety::names::room_key(&slug);
+        let state = self.band(band);
+        if state.rooms.contains_key(&slug) || state.room_keys.contains_key(&key) {
+            return Err(refuse(req, ErrorCode::RoomNameTaken));
+        }
+        let Some(outbox) = self.sessions.get(&id).map(|session| session.outbox.clone()) else {
+            return Ok(());
+        };
+        let room = Room {
+            slug: slug.clone(),
+            key,
+            name: name.trim().to_owned(),
+            category: "Salons des membres".to_owned(),
+            topic,
+            flags: RoomFlags::default(),
+            user_created: true,
+            creator: Some(id),
+            members: HashMap::new(),
+            scrollback: VecDeque::new(),
+            last_spoke: HashMap::new(),
+        };
+        let added = Outgoing::new(Event::RoomAdded {
+            room: room.summary(),
+        });
+        self.insert_room(band, room);
+        self.broadcast_band(band, &added);
+        if let Ok(person) = self.person_mut(id, req) {
+            person.created_rooms += 1;
+        }
+        self.add_member(band, &slug, id, RoomRole::Operator, summary, outbox, req);
+        Ok(())
+    }
+
+    /// The room, if the sender is one of its operators.
+    fn operated_room(
+        &self,
+        id: UserId,
+        req: Option<u32>,
+        slug: &str,
+    ) -> Result<Band, tchatche_protocol::ErrorEvent> {
+        let band = self.person(id, req)?.band;
+        let room = self
+            .band(band)
+            .rooms
+            .get(slug)
+            .ok_or_else(|| refuse(req, ErrorCode::RoomNotFound))?;
+        match room.members.get(&id) {
+            None => Err(refuse(req, ErrorCode::NotInRoom)),
+            Some(member) if member.role != RoomRole::Operator => {
+                Err(refuse(req, ErrorCode::NotOperator))
+            }
+            Some(_) => Ok(band),
+        }
+    }
+
+    pub(crate) fn set_room(&mut self, id: UserId, req: Option<u32>, change: SetRoom) -> Outcome {
+        let band = self.operated_room(id, req, &change.room)?;
+        if change
+            .topic
+            .as_ref()
+            .is_some_and(|topic| topic.chars().count() > MAX_TOPIC_CHARS)
+        {
+            return Err(refuse(req, ErrorCode::TopicTooLong));
+        }
+        let updated = {
+            let Some(room) = self.band_mut(band).rooms.get_mut(&change.room) else {
+                return Ok(());
+            };
+            if let Some(topic) = change.topic {
+                room.topic = topic;
+            }
+            if let Some(moderated) = change.moderated {
+                room.flags.moderated = moderated;
+            }
+            if let Some(slow_mode_secs) = change.slow_mode_secs {
+                room.flags.slow_mode_secs = slow_mode_secs;
+            }
+            if let Some(capacity) = change.capacity {
+                room.flags.capacity = (capacity > 0).then_some(capacity);
+            }
+            room.summary()
+        };
+        self.send(id, Event::Ok { req });
+        self.broadcast_band(band, &Outgoing::new(Event::RoomUpdated { room: updated }));
+        Ok(())
+    }
+
+    pub(crate) fn voice(
+        &mut self,
+        id: UserId,
+        req: Option<u32>,
+        slug: &str,
+        user: UserId,
+        on: bool,
+    ) -> Outcome {
+        let band = self.operated_room(id, req, slug)?;
+        let (state, to_close) = self.band_split(band);
+        let Some(room) = state.rooms.get_mut(slug) else {
+            return Ok(());
+        };
+        let Some(member) = room.members.get_mut(&user) else {
+            return Err(refuse(req, ErrorCode::UserNotFound));
+        };
+        if member.role != RoomRole::Operator {
+            member.role = if on {
+                RoomRole::Voiced
+            } else {
+                RoomRole::Member
+            };
+        }
+        let frame = Outgoing::new(Event::MemberRole {
+            room: slug.to_owned(),
+            user,
+            role: member.role,
+        });
+        fan_out(room.member_queues(), &frame, to_close);
+        self.send(id, Event::Ok { req });
+        Ok(())
+    }
+
+    pub(crate) fn room_typing(&mut self, id: UserId, req: Option<u32>, slug: &str) -> Outcome {
+        let limit = self.settings.typing_max_room_members;
+        let person = self.person(id, req)?;
+        let band = person.band;
+        let author = person.author(id);
+        let (state, to_close) = self.band_split(band);
+        let room = state
+            .rooms
+            .get(slug)
+            .ok_or_else(|| refuse(req, ErrorCode::RoomNotFound))?;
+        if !room.members.contains_key(&id) {
+            return Err(refuse(req, ErrorCode::NotInRoom));
+        }
+        if room.members.len() <= limit {
+            let frame = Outgoing::new(Event::RoomTyping {
+                room: slug.to_owned(),
+                user: author,
+            });
+            fan_out(
+                room.member_queues().filter(|(member, _)| **member != id),
+                &frame,
+                to_close,
+            );
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,71 @@
+//! The part of the configuration the hub applies, prepared once at start.
+
+use std::time::Duration;
+
+use tchatche_config::{Config, RoomConfig};
+use tchatche_protocol::{Limits, PROTOCOL_VERSION};
+use tchatche_safety::nickname::NicknamePolicy;
+
+/// Settings of one hub.
+#[derive(Clone, Debug)]
+pub struct HubSettings {
+    /// Youngest age allowed in; at 18 the teen band is closed.
+    pub min_age: u32,
+    /// Longest message body, in characters.
+    pub max_body_chars: u32,
+    /// Largest client frame, in bytes (told to clients, enforced by transports).
+    pub max_frame_bytes: u32,
+    /// Messages kept per room for scrollback and replies.
+    pub scrollback: usize,
+    /// Rooms one person may be in at once.
+    pub max_rooms_per_user: usize,
+    /// User-created rooms one person may keep at once.
+    pub max_created_rooms_per_user: u32,
+    /// Rooms up to this size relay typing indicators.
+    pub typing_max_room_members: usize,
+    /// Frames queued per connection before it is closed as too slow.
+    pub outbound_queue: usize,
+    /// How often changed room member counts are sent to the directory.
+    pub directory_interval: Duration,
+    /// Reserved and offensive nickname rules.
+    pub nicknames: NicknamePolicy,
+    /// The seeded rooms.
+    pub rooms: Vec<RoomConfig>,
+}
+
+impl HubSettings {
+    /// Takes the hub's settings from the instance configuration.
+    pub fn from_config(config: &Config) -> HubSettings {
+        HubSettings {
+            min_age: config.entry.min_age,
+            max_body_chars: config.limits.max_body_chars,
+            max_frame_bytes: config.limits.max_frame_bytes,
+            scrollback: config.history.scrollback as usize,
+            max_rooms_per_user: config.limits.max_rooms_per_user as usize,
+            max_created_rooms_per_user: config.limits.max_created_rooms_per_user,
+            typing_max_room_members: config.limits.typing_max_room_members as usize,
+            outbound_queue: config.limits.outbound_queue as usize,
+            directory_interval: Duration::from_secs(1),
+            nicknames: NicknamePolicy::new(
+                &config.entry.reserved_nicknames,
+                &config.entry.offensive_nicknames,
+            ),
+            rooms: config.rooms.clone(),
+        }
+    }
+
+    /// The limits announced to clients in `welcome`.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_body_chars: self.max_body_chars,
+            max_frame_bytes: self.max_frame_bytes,
+            min_age: self.min_age,
+            teen_band: self.min_age < 18,
+        }
+    }
+
+    /// The protocol version (for symmetry with [`HubSettings::limits`]).
+    pub fn protocol(&self) -> u32 {
+        PROTOCOL_VERSION
+    }
+}

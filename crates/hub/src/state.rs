@@ -1,0 +1,555 @@
+//! The hub's live state and its event loop.
+//!
+//! One task owns everything here: sessions, people by band, rooms, scrollback.
+//! Nothing else mutates it, so no lock is taken on a message's path. Each
+//! band has its own people and rooms ([`BandState`]); a handler finds rooms
+//! only through the sender's band, so a room of the other band cannot even
+//! be named.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+use std::time::Instant;
+
+use tchatche_bus::{BusLink, BusMessage, Delivery, Subject};
+use tchatche_protocol::{
+    Band, Department, DmAcceptance, ErrorCode, ErrorEvent, Event, Gender, RoomFlags, RoomMessage,
+    RoomRole, RoomSummary, UserId, UserSummary,
+};
+use tchatche_store::{HistoryStore, HistoryWriter, StoredMessage};
+use tokio::sync::mpsc;
+
+use crate::handle::{Control, Request};
+use crate::ids::IdGenerator;
+use crate::outbox::{OutboxSender, Outgoing, QueueError};
+use crate::settings::HubSettings;
+
+/// A connected client, entered or not.
+pub(crate) struct Session {
+    pub outbox: OutboxSender,
+    /// Where the connection comes from (logged at entry for connection records).
+    pub info: crate::handle::ConnectionInfo,
+    pub person: Option<Person>,
+}
+
+/// An entered person.
+pub(crate) struct Person {
+    pub nick: String,
+    pub nick_key: String,
+    pub age: u32,
+    pub gender: Gender,
+    pub department: Department,
+    pub band: Band,
+    pub rooms: Vec<String>,
+    pub accepts: DmAcceptance,
+    pub last_active: Instant,
+    pub created_rooms: u32,
+    pub watching_presence: bool,
+}
+
+impl Person {
+    pub fn summary(&self, id: UserId, now: Instant) -> UserSummary {
+        UserSummary {
+            id,
+            nick: self.nick.clone(),
+            age: self.age,
+            gender: self.gender,
+            department: self.department,
+            member: false,
+            idle_secs: u32::try_from(now.saturating_duration_since(self.last_active).as_secs())
+                .unwrap_or(u32::MAX),
+        }
+    }
+
+    pub fn author(&self, id: UserId) -> tchatche_protocol::Author {
+        tchatche_protocol::Author {
+            id,
+            nick: self.nick.clone(),
+        }
+    }
+}
+
+/// A room member: their standing, and their queue so fan-out needs no lookup.
+pub(crate) struct Member {
+    pub role: RoomRole,
+    pub outbox: OutboxSender,
+}
+
+pub(crate) struct Room {
+    pub slug: String,
+    pub key: String,
+    pub name: String,
+    pub category: String,
+    pub topic: String,
+    pub flags: RoomFlags,
+    pub user_created: bool,
+    pub creator: Option<UserId>,
+    pub members: HashMap<UserId, Member>,
+    pub scrollback: VecDeque<RoomMessage>,
+    pub last_spoke: HashMap<UserId, Instant>,
+}
+
+impl Room {
+    pub fn summary(&self) -> RoomSummary {
+        RoomSummary {
+            slug: self.slug.clone(),
+            name: self.name.clone(),
+            category: self.category.clone(),
+            topic: self.topic.clone(),
+            members: u32::try_from(self.members.len()).unwrap_or(u32::MAX),
+            flags: self.flags.clone(),
+            user_created: self.user_created,
+        }
+    }
+
+    /// Every member's id and queue, for fan-out.
+    pub fn member_queues(&self) -> impl Iterator<Item = (&UserId, &OutboxSender)> {
+        self.members.iter().map(|(id, member)| (id, &member.outbox))
+    }
+
+    /// Whether the history of this room is stored (seeded rooms) or lives and
+    /// dies with the room (user-created rooms).
+    pub fn persistent(&self) -> bool {
+        !self.user_created
+    }
+}
+
+/// One band's world: its people and its rooms.
+pub(crate) struct BandState {
+    /// Everyone entered in this band, with their queue for band-wide events.
+    pub people: HashMap<UserId, OutboxSender>,
+    /// Those who asked for presence events.
+    pub watchers: HashMap<UserId, OutboxSender>,
+    pub rooms: HashMap<String, Room>,
+    /// Folded room names, so lookalike names collide.
+    pub room_keys: HashMap<String, String>,
+    /// Slugs in directory order.
+    pub directory: Vec<String>,
+    /// Rooms whose member count changed since the last directory update.
+    pub changed_counts: HashSet<String>,
+}
+
+impl BandState {
+    fn new() -> BandState {
+        BandState {
+            people: HashMap::new(),
+            watchers: HashMap::new(),
+            rooms: HashMap::new(),
+            room_keys: HashMap::new(),
+            directory: Vec::new(),
+            changed_counts: HashSet::new(),
+        }
+    }
+
+    pub fn directory(&self) -> Vec<RoomSummary> {
+        self.directory
+            .iter()
+            .filter_map(|slug| self.rooms.get(slug))
+            .map(Room::summary)
+            .collect()
+    }
+}
+
+/// The hub.
+pub(crate) struct Hub {
+    pub settings: Arc<HubSettings>,
+    pub sessions: HashMap<UserId, Session>,
+    /// Folded nickname to session, for server-wide uniqueness and mentions.
+    pub nicknames: HashMap<String, UserId>,
+    pub teen: BandState,
+    pub adult: BandState,
+    pub ids: IdGenerator,
+    pub history: Option<HistoryWriter>,
+    pub bus: Box<dyn BusLink>,
+    /// Sessions to drop after the current step: too slow, or gone.
+    pub to_close: Vec<UserId>,
+}
+
+/// Queues `frame` on `outbox`; a full or closed queue marks the session for closing.
+pub(crate) fn deliver(
+    id: UserId,
+    outbox: &OutboxSender,
+    frame: &Outgoing,
+    to_close: &mut Vec<UserId>,
+) {
+    match outbox.push(frame.clone()) {
+        Ok(()) => {}
+        Err(QueueError::Full) => {
+            outbox.close(ErrorCode::TooSlow);
+            to_close.push(id);
+        }
+        Err(QueueError::Closed) => to_close.push(id),
+    }
+}
+
+/// Queues `frame` on every queue of `recipients`.
+pub(crate) fn fan_out<'a>(
+    recipients: impl Iterator<Item = (&'a UserId, &'a OutboxSender)>,
+    frame: &Outgoing,
+    to_close: &mut Vec<UserId>,
+) {
+    for (id, outbox) in recipients {
+        deliver(*id, outbox, frame, to_close);
+    }
+}
+
+pub(crate) type Outcome = Result<(), ErrorEvent>;
+
+/// Shorthand for a refusal with the code's standard texts.
+pub(crate) fn refuse(req: Option<u32>, code: ErrorCode) -> ErrorEvent {
+    ErrorEvent::new(req, code)
+}
+
+impl Hub {
+    pub async fn new(
+        settings: Arc<HubSettings>,
+        store: Option<Arc<dyn HistoryStore>>,
+        history: Option<HistoryWriter>,
+        bus: Box<dyn BusLink>,
+    ) -> Result<Hub, tchatche_store::StoreError> {
+        let floor = match &store {
+            Some(store) => store.max_message_id().await?.unwrap_or(0),
+            None => 0,
+        };
+        let mut hub = Hub {
+            settings: Arc::clone(&settings),
+            sessions: HashMap::new(),
+            nicknames: HashMap::new(),
+            teen: BandState::new(),
+            adult: BandState::new(),
+            ids: IdGenerator::new(floor),
+            history,
+            bus,
+            to_close: Vec::new(),
+        };
+        for seed in &settings.rooms {
+            let bands: &[Band] = match seed.bands {
+                tchatche_config::RoomBands::Adult => &[Band::Adult],
+                tchatche_config::RoomBands::Teen => &[Band::Teen],
+                tchatche_config::RoomBands::Both => &[Band::Teen, Band::Adult],
+            };
+            for &band in bands {
+                if band == Band::Teen && settings.min_age >= 18 {
+                    continue;
+                }
+                let scrollback = match &store {
+                    Some(store) => {
+                        let stored = store
+                            .recent(band.as_str(), &seed.slug, settings.scrollback as u32)
+                            .await?;
+                        crate::rooms::scrollback_from_store(&seed.slug, stored)
+                    }
+                    None => VecDeque::new(),
+                };
+                let room = Room {
+                    slug: seed.slug.clone(),
+                    key: tchatche_safety::names::room_key(&seed.slug),
+                    name: seed.name.clone(),
+                    category: seed.category.clone(),
+                    topic: seed.topic.clone(),
+                    flags: RoomFlags {
+                        registered_only: seed.registered_only,
+                        moderated: seed.moderated,
+                        slow_mode_secs: seed.slow_mode_secs,
+                        capacity: seed.capacity,
+                    },
+                    user_created: false,
+                    creator: None,
+                    members: HashMap::new(),
+                    scrollback,
+                    last_spoke: HashMap::new(),
+                };
+                hub.insert_room(band, room);
+            }
+        }
+        Ok(hub)
+    }
+
+    pub fn band(&self, band: Band) -> &BandState {
+        match band {
+            Band::Teen => &self.teen,
+            Band::Adult => &self.adult,
+        }
+    }
+
+    pub fn band_mut(&mut self, band: Band) -> &mut BandState {
+        match band {
+            Band::Teen => &mut self.teen,
+            Band::Adult => &mut self.adult,
+        }
+    }
+
+    /// A band's state together with the close list, so a handler can fan out
+    /// over the band while marking slow sessions.
+    pub fn band_split(&mut self, band: Band) -> (&mut BandState, &mut Vec<UserId>) {
+        match band {
+            Band::Teen => (&mut self.teen, &mut self.to_close),
+            Band::Adult => (&mut self.adult, &mut self.to_close),
+        }
+    }
+
+    pub fn insert_room(&mut self, band: Band, room: Room) {
+        let state = self.band_mut(band);
+        state.room_keys.insert(room.key.clone(), room.slug.clone());
+        state.directory.push(room.slug.clone());
+        state.rooms.insert(room.slug.clone(), room);
+    }
+
+    /// The entered person behind a session, or `not_entered`.
+    pub fn person(&self, id: UserId, req: Option<u32>) -> Result<&Person, ErrorEvent> {
+        self.sessions
+            .get(&id)
+            .and_then(|session| session.person.as_ref())
+            .ok_or_else(|| refuse(req, ErrorCode::NotEntered))
+    }
+
+    pub fn person_mut(&mut self, id: UserId, req: Option<u32>) -> Result<&mut Person, ErrorEvent> {
+        self.sessions
+            .get_mut(&id)
+            .and_then(|session| session.person.as_mut())
+            .ok_or_else(|| refuse(req, ErrorCode::NotEntered))
+    }
+
+    /// Sends one event to one session.
+    pub fn send(&mut self, id: UserId, event: Event) {
+        if let Some(session) = self.sessions.get(&id) {
+            deliver(
+                id,
+                &session.outbox,
+                &Outgoing::new(event),
+                &mut self.to_close,
+            );
+        }
+    }
+
+    /// Sends one frame to everyone entered in a band.
+    pub fn broadcast_band(&mut self, band: Band, frame: &Outgoing) {
+        let (state, to_close) = self.band_split(band);
+        fan_out(state.people.iter(), frame, to_close);
+    }
+
+    pub async fn run(
+        mut self,
+        mut control: mpsc::UnboundedReceiver<Control>,
+        mut requests: mpsc::Receiver<Request>,
+    ) {
+        let mut directory_tick = tokio::time::interval(self.settings.directory_interval);
+        directory_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut batch = Vec::with_capacity(256);
+        loop {
+            tokio::select! {
+                biased;
+                message = control.recv() => match message {
+                    Some(Control::Shutdown { done }) => {
+                        self.shutdown();
+                        let _ = done.send(());
+                        return;
+                    }
+                    Some(message) => self.on_control(message),
+                    None => return,
+                },
+                received = requests.recv_many(&mut batch, 256) => {
+                    if received == 0 {
+                        return;
+                    }
+                    // An `Open` always precedes its session's first request:
+                    // take every control message already sent before handling them.
+                    while let Ok(message) = control.try_recv() {
+                        if let Control::Shutdown { done } = message {
+                            self.shutdown();
+                            let _ = done.send(());
+                            return;
+                        }
+                        self.on_control(message);
+                    }
+                    for request in batch.drain(..) {
+                        self.on_request(request);
+                        self.close_pending();
+                    }
+                },
+                Some(delivery) = self.bus.incoming().recv() => self.on_bus(delivery),
+                _ = directory_tick.tick() => self.send_changed_counts(),
+            }
+            self.close_pending();
+        }
+    }
+
+    fn on_control(&mut self, message: Control) {
+        match message {
+            Control::Open { id, outbox, info } => {
+                self.sessions.insert(
+                    id,
+                    Session {
+                        outbox,
+                        info,
+                        person: None,
+                    },
+                );
+            }
+            Control::Close { id } => self.remove_session(id),
+            Control::Shutdown { .. } => {}
+        }
+    }
+
+    fn on_request(&mut self, Request { id, req, command }: Request) {
+        if !self.sessions.contains_key(&id) {
+            // The connection closed while its request waited.
+            return;
+        }
+        if let Err(error) = self.handle(id, req, command) {
+            self.send(id, Event::Error(error));
+        }
+    }
+
+    fn handle(
+        &mut self,
+        id: UserId,
+        req: Option<u32>,
+        command: tchatche_protocol::Command,
+    ) -> Outcome {
+        use tchatche_protocol::Command;
+        match command {
+            Command::Enter(enter) => self.enter(id, req, enter),
+            Command::ListRooms {} => {
+                let band = self.person(id, req)?.band;
+                let rooms = self.band(band).directory();
+                self.send(id, Event::RoomList { req, rooms });
+                Ok(())
+            }
+            Command::Join { room } => self.join(id, req, &room),
+            Command::Leave { room } => self.leave(id, req, &room),
+            Command::Say(say) => self.say(id, req, say),
+            Command::CreateRoom { name, topic } => self.create_room(id, req, &name, topic),
+            Command::SetRoom(change) => self.set_room(id, req, change),
+            Command::Voice { room, user, on } => self.voice(id, req, &room, user, on),
+            Command::Users(query) => self.users(id, req, query),
+            Command::WatchPresence { on } => self.watch_presence(id, req, on),
+            Command::Dm { to, body } => self.dm(id, req, to, body),
+            Command::RoomTyping { room } => self.room_typing(id, req, &room),
+            Command::DmTyping { to } => self.dm_typing(id, req, to),
+            Command::DmSeen { with, up_to } => self.dm_seen(id, req, with, up_to),
+            Command::SetDmPrivacy { accept } => {
+                self.person_mut(id, req)?.accepts = accept;
+                self.send(id, Event::Ok { req });
+                Ok(())
+            }
+            Command::Ping {} => {
+                self.send(id, Event::Pong { req });
+                Ok(())
+            }
+        }
+    }
+
+    /// Drops every session marked during the last step.
+    pub fn close_pending(&mut self) {
+        while let Some(id) = self.to_close.pop() {
+            self.remove_session(id);
+        }
+    }
+
+    /// Removes a session and everything that refers to it, telling whoever
+    /// could see it.
+    fn remove_session(&mut self, id: UserId) {
+        let Some(session) = self.sessions.remove(&id) else {
+            return;
+        };
+        let Some(person) = session.person else {
+            return;
+        };
+        self.nicknames.remove(&person.nick_key);
+        let band = person.band;
+        {
+            let state = self.band_mut(band);
+            state.people.remove(&id);
+            state.watchers.remove(&id);
+        }
+        for slug in &person.rooms {
+            self.remove_member(band, slug, id);
+        }
+        let frame = Outgoing::new(Event::UserOffline { user: id });
+        let (state, to_close) = self.band_split(band);
+        fan_out(state.watchers.iter(), &frame, to_close);
+    }
+
+    fn send_changed_counts(&mut self) {
+        for band in [Band::Teen, Band::Adult] {
+            let state = self.band_mut(band);
+            if state.changed_counts.is_empty() {
+                continue;
+            }
+            let counts: Vec<_> = state
+                .changed_counts
+                .drain()
+                .filter_map(|slug| {
+                    state
+                        .rooms
+                        .get(&slug)
+                        .map(|room| tchatche_protocol::RoomCount {
+                            members: u32::try_from(room.members.len()).unwrap_or(u32::MAX),
+                            room: slug,
+                        })
+                })
+                .collect();
+            if !counts.is_empty() {
+                self.broadcast_band(band, &Outgoing::new(Event::RoomCounts { counts }));
+            }
+        }
+    }
+
+    fn on_bus(&mut self, delivery: Delivery) {
+        match &*delivery.message {
+            BusMessage::Room { band, message } => {
+                let scrollback = self.settings.scrollback;
+                let (state, to_close) = self.band_split(*band);
+                if let Some(room) = state.rooms.get_mut(&message.room) {
+                    crate::rooms::remember(room, message.clone(), scrollback);
+                    let frame = Outgoing::new(Event::Message(message.clone()));
+                    fan_out(room.member_queues(), &frame, to_close);
+                }
+            }
+            BusMessage::Dm(message) => {
+                let to = message.to.id;
+                self.send(to, Event::Dm(message.clone()));
+            }
+        }
+    }
+
+    pub fn publish_room(&self, band: Band, message: &RoomMessage) {
+        self.bus.publish(
+            Subject::Room {
+                band,
+                slug: message.room.clone(),
+            },
+            Arc::new(BusMessage::Room {
+                band,
+                message: message.clone(),
+            }),
+        );
+    }
+
+    pub fn store_message(&self, band: Band, message: &RoomMessage) {
+        let Some(history) = &self.history else {
+            return;
+        };
+        let stored = StoredMessage {
+            id: message.id.0,
+            band: band.as_str().to_owned(),
+            room: message.room.clone(),
+            author_id: message.author.id.0,
+            author_nick: message.author.nick.clone(),
+            body: message.body.clone(),
+            at_ms: message.at,
+            reply_to: message.reply.as_ref().map(|reply| reply.id.0),
+            mentions: message.mentions.iter().map(|id| id.0).collect(),
+        };
+        // A full queue is counted and logged by the writer; delivery goes on.
+        let _ = history.push(stored);
+    }
+
+    fn shutdown(&mut self) {
+        for session in self.sessions.values() {
+            session.outbox.close(ErrorCode::ShuttingDown);
+        }
+        // Dropping the writer handle lets its task drain and stop.
+        self.history = None;
+    }
+}

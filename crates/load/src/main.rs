@@ -1,0 +1,3 @@
+//! Load tool (being written).
+
+fn main() {}

@@ -1,0 +1,219 @@
+//! Commands: what a client asks of the server.
+//!
+//! On the wire each command is one JSON object whose `type` names it, with an
+//! optional `req` number that the server copies into the reply (or the error)
+//! so the client can match them.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::{DmAcceptance, Gender, MessageId, UserId};
+
+/// A command with its optional request number.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Request {
+    /// Copied into the reply so the client can match them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub req: Option<u32>,
+    /// The command itself.
+    #[serde(flatten)]
+    pub command: Command,
+}
+
+/// Every command a client may send.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[ts(export)]
+pub enum Command {
+    /// Enter as a guest. Must come first; everything else needs a session.
+    Enter(Enter),
+    /// Ask for the room directory of my band.
+    ListRooms {},
+    /// Join a room of my band.
+    Join {
+        /// Room slug.
+        room: String,
+    },
+    /// Leave a room.
+    Leave {
+        /// Room slug.
+        room: String,
+    },
+    /// Say something in a room I am in.
+    Say(Say),
+    /// Create a room in my band; I become its operator and first member.
+    CreateRoom {
+        /// Display name; its slug is derived from it.
+        name: String,
+        /// Topic line.
+        #[serde(default)]
+        #[ts(optional)]
+        topic: Option<String>,
+    },
+    /// Change a room's topic or flags (operators only).
+    SetRoom(SetRoom),
+    /// Give or take voice in a room (operators only).
+    Voice {
+        /// Room slug.
+        room: String,
+        /// Who.
+        user: UserId,
+        /// Give (true) or take (false).
+        on: bool,
+    },
+    /// List the people of my band.
+    Users(UserQuery),
+    /// Receive (or stop receiving) presence events for my band.
+    WatchPresence {
+        /// On or off.
+        on: bool,
+    },
+    /// Send a private message.
+    Dm {
+        /// Recipient.
+        to: UserId,
+        /// Text.
+        body: String,
+    },
+    /// I am typing in a room.
+    RoomTyping {
+        /// Room slug.
+        room: String,
+    },
+    /// I am typing to someone.
+    DmTyping {
+        /// Recipient.
+        to: UserId,
+    },
+    /// I have read a conversation up to a message.
+    DmSeen {
+        /// The other person.
+        with: UserId,
+        /// Last message read.
+        up_to: MessageId,
+    },
+    /// Who may open a conversation with me.
+    SetDmPrivacy {
+        /// Everyone of my band, or nobody.
+        accept: DmAcceptance,
+    },
+    /// Keep-alive; answered with `pong`.
+    Ping {},
+}
+
+impl Command {
+    /// Every `type` value a command may have, for telling an unknown command
+    /// from a malformed known one.
+    pub const TYPES: &'static [&'static str] = &[
+        "enter",
+        "list_rooms",
+        "join",
+        "leave",
+        "say",
+        "create_room",
+        "set_room",
+        "voice",
+        "users",
+        "watch_presence",
+        "dm",
+        "room_typing",
+        "dm_typing",
+        "dm_seen",
+        "set_dm_privacy",
+        "ping",
+    ];
+}
+
+/// Guest entry.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Enter {
+    /// Protocol version the client speaks; must equal [`crate::PROTOCOL_VERSION`].
+    pub protocol: u32,
+    /// Wanted nickname.
+    pub nickname: String,
+    /// Age in years.
+    pub age: u32,
+    /// Gender.
+    pub gender: Gender,
+    /// Département code (`75`, `2A`, `971`, `etranger`).
+    pub department: String,
+}
+
+/// A room message.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Say {
+    /// Room slug.
+    pub room: String,
+    /// Text.
+    pub body: String,
+    /// The message this one answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub reply_to: Option<MessageId>,
+}
+
+/// Topic and flag changes; absent fields stay as they are.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SetRoom {
+    /// Room slug.
+    pub room: String,
+    /// New topic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub topic: Option<String>,
+    /// Moderated on or off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub moderated: Option<bool>,
+    /// Slow mode in seconds (0: off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub slow_mode_secs: Option<u32>,
+    /// Capacity (0: no limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub capacity: Option<u32>,
+}
+
+/// Filters and page for the user list. Every filter is optional.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct UserQuery {
+    /// Minimum age, inclusive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub age_min: Option<u32>,
+    /// Maximum age, inclusive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub age_max: Option<u32>,
+    /// Only this gender.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub gender: Option<Gender>,
+    /// Only this département code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub department: Option<String>,
+    /// Only members of this room.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub room: Option<String>,
+    /// Nicknames containing this text (case and confusables folded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub search: Option<String>,
+    /// Page number from 0 (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub page: Option<u32>,
+    /// Page size (default 50, at most 200).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub page_size: Option<u32>,
+}

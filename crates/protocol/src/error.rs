@@ -1,0 +1,135 @@
+//! Error codes: the stable names of every refusal, with their texts.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+macro_rules! error_codes {
+    ($($(#[$doc:meta])* $variant:ident => $fr:literal, $en:literal;)*) => {
+        /// Every reason the server may give for refusing a request or closing.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+        #[serde(rename_all = "snake_case")]
+        #[ts(export)]
+        pub enum ErrorCode {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl ErrorCode {
+            /// Every code, for documentation and tests.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            /// The text shown to a French-speaking user.
+            pub fn message_fr(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $fr,)* }
+            }
+
+            /// The text shown to an English-speaking user.
+            pub fn message_en(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $en,)* }
+            }
+        }
+    };
+}
+
+error_codes! {
+    // Frames.
+    /// The frame is not valid JSON, or not a JSON object.
+    BadJson => "Message illisible : ce n'est pas du JSON valide.", "Unreadable frame: not valid JSON.";
+    /// The frame is not valid UTF-8.
+    InvalidUtf8 => "Message illisible : le texte n'est pas en UTF-8 valide.", "Unreadable frame: text is not valid UTF-8.";
+    /// The `type` names no known command.
+    UnknownCommand => "Commande inconnue.", "Unknown command.";
+    /// A required field is missing.
+    MissingField => "Un champ obligatoire manque.", "A required field is missing.";
+    /// A field has the wrong type or an impossible value.
+    InvalidField => "Un champ a une valeur invalide.", "A field has an invalid value.";
+    /// The frame is larger than the frame limit.
+    FrameTooLarge => "Message trop volumineux.", "Frame too large.";
+    /// The client announced a protocol version this server does not speak.
+    ProtocolVersion => "Version du protocole non prise en charge : rechargez la page.", "Unsupported protocol version: reload the page.";
+    // Entry.
+    /// The command needs a session: send `enter` first.
+    NotEntered => "Entrez d'abord dans le chat.", "Enter the chat first.";
+    /// `enter` was sent twice on one connection.
+    AlreadyEntered => "Vous êtes déjà entré.", "You have already entered.";
+    /// Someone online already has this nickname or one that looks the same.
+    NicknameTaken => "Ce pseudo (ou un pseudo qui lui ressemble) est déjà pris.", "This nickname (or one that looks like it) is taken.";
+    /// Wrong length or characters.
+    NicknameInvalid => "Pseudo invalide : 2 à 20 caractères, lettres, chiffres, « - » et « _ », en commençant par une lettre.", "Invalid nickname: 2 to 20 characters, letters, digits, '-' and '_', starting with a letter.";
+    /// Reserved for staff or the service.
+    NicknameReserved => "Ce pseudo est réservé.", "This nickname is reserved.";
+    /// Offensive.
+    NicknameOffensive => "Ce pseudo n'est pas accepté.", "This nickname is not accepted.";
+    /// Below the instance minimum age.
+    AgeTooYoung => "Vous n'avez pas l'âge minimum pour entrer.", "You are below the minimum age to enter.";
+    /// Not a plausible age.
+    AgeInvalid => "Âge invalide.", "Invalid age.";
+    /// Not a known département code.
+    DepartmentUnknown => "Département inconnu.", "Unknown département.";
+    // Rooms.
+    /// No such room in your band.
+    RoomNotFound => "Ce salon n'existe pas.", "No such room.";
+    /// You are not in this room.
+    NotInRoom => "Vous n'êtes pas dans ce salon.", "You are not in this room.";
+    /// You are already in this room.
+    AlreadyInRoom => "Vous êtes déjà dans ce salon.", "You are already in this room.";
+    /// The room is full.
+    RoomFull => "Ce salon est plein.", "This room is full.";
+    /// Only registered members may join.
+    RoomRegisteredOnly => "Ce salon est réservé aux membres inscrits.", "This room is for registered members only.";
+    /// Only operators and voiced members may speak.
+    RoomModerated => "Ce salon est modéré : seuls les membres autorisés peuvent parler.", "This room is moderated: only allowed members may speak.";
+    /// Slow mode: wait before speaking again.
+    SlowMode => "Mode lent : attendez avant de parler à nouveau.", "Slow mode: wait before speaking again.";
+    /// Room name invalid.
+    RoomNameInvalid => "Nom de salon invalide : 2 à 30 caractères, lettres, chiffres, espaces, « - » et « _ ».", "Invalid room name: 2 to 30 characters, letters, digits, spaces, '-' and '_'.";
+    /// A room of your band already has this name (or one that looks the same).
+    RoomNameTaken => "Un salon porte déjà ce nom.", "A room with this name already exists.";
+    /// Too many rooms joined at once.
+    TooManyRooms => "Vous êtes dans trop de salons à la fois.", "You are in too many rooms at once.";
+    /// Only the room's operators may do this.
+    NotOperator => "Seuls les opérateurs du salon peuvent faire cela.", "Only the room's operators may do this.";
+    /// The topic is too long.
+    TopicTooLong => "Sujet trop long.", "Topic too long.";
+    // Messages.
+    /// The message is empty.
+    MessageEmpty => "Message vide.", "Empty message.";
+    /// The message is longer than the limit.
+    MessageTooLong => "Message trop long.", "Message too long.";
+    /// The message replied to is not among the room's recent messages.
+    ReplyNotFound => "Le message auquel vous répondez n'est plus disponible.", "The message you reply to is no longer available.";
+    /// The message was refused by the safety rules.
+    MessageBlocked => "Message refusé par les règles du salon.", "Message refused by the rules.";
+    /// The message is held until a moderator reviews it.
+    MessageHeld => "Message retenu : il sera vérifié par la modération.", "Message held for review by moderators.";
+    // People.
+    /// No such person in your band.
+    UserNotFound => "Cette personne n'est pas connectée.", "This person is not online.";
+    /// The recipient does not accept private messages from you.
+    DmRefused => "Cette personne n'accepte pas de messages privés.", "This person does not accept private messages.";
+    /// A private message to yourself.
+    DmSelf => "Vous ne pouvez pas vous écrire à vous-même.", "You cannot write to yourself.";
+    // Connection.
+    /// Too many unreadable frames in a row.
+    TooManyBadFrames => "Trop de messages illisibles : connexion fermée.", "Too many unreadable frames: connection closed.";
+    /// The connection did not read its messages fast enough.
+    TooSlow => "Connexion trop lente : elle a été fermée.", "Connection too slow: it was closed.";
+    /// The server is shutting down.
+    ShuttingDown => "Le serveur redémarre : reconnexion dans un instant.", "The server is restarting: reconnecting shortly.";
+    /// The server is at its connection limit.
+    ServerFull => "Le serveur est complet : réessayez plus tard.", "The server is full: try again later.";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_both_texts_and_a_distinct_wire_name() {
+        let mut names = std::collections::HashSet::new();
+        for code in ErrorCode::ALL {
+            assert!(!code.message_fr().is_empty() && !code.message_en().is_empty());
+            let name = serde_json::to_string(code).unwrap_or_default();
+            assert!(names.insert(name), "{code:?}");
+        }
+    }
+}

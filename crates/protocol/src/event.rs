@@ -1,0 +1,266 @@
+//! Events: everything the server sends to a client.
+//!
+//! Replies to a request carry its `req`; events that happen to the client
+//! (a message in a room, someone typing) carry none.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::{
+    Author, Band, DirectMessage, ErrorCode, Limits, MessageId, RoomCount, RoomMember, RoomMessage,
+    RoomRole, RoomSummary, UserId, UserSummary,
+};
+
+/// Every event the server may send.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[ts(export)]
+pub enum Event {
+    /// First frame on every connection.
+    Welcome {
+        /// Protocol version the server speaks.
+        protocol: u32,
+        /// Server name and version.
+        server: String,
+        /// Limits to respect.
+        limits: Limits,
+    },
+    /// Entry accepted.
+    Entered {
+        /// Request number.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        req: Option<u32>,
+        /// My own profile as others see it.
+        you: UserSummary,
+        /// My band.
+        band: Band,
+        /// The room directory of my band.
+        rooms: Vec<RoomSummary>,
+    },
+    /// The room directory.
+    RoomList {
+        /// Request number.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        req: Option<u32>,
+        /// Rooms of my band.
+        rooms: Vec<RoomSummary>,
+    },
+    /// Member counts that changed since the last such event.
+    RoomCounts {
+        /// Changed counts.
+        counts: Vec<RoomCount>,
+    },
+    /// A room appeared in my band's directory.
+    RoomAdded {
+        /// The room.
+        room: RoomSummary,
+    },
+    /// A room of my band changed its topic or flags.
+    RoomUpdated {
+        /// The room.
+        room: RoomSummary,
+    },
+    /// A room left my band's directory.
+    RoomRemoved {
+        /// Room slug.
+        room: String,
+    },
+    /// I joined a room (also sent after `create_room`).
+    Joined {
+        /// Request number.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        req: Option<u32>,
+        /// The room.
+        room: RoomSummary,
+        /// Everyone in it, me included.
+        members: Vec<RoomMember>,
+        /// The last messages, oldest first.
+        history: Vec<RoomMessage>,
+        /// My standing.
+        role: RoomRole,
+    },
+    /// I left a room.
+    Left {
+        /// Request number.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        req: Option<u32>,
+        /// Room slug.
+        room: String,
+    },
+    /// Someone joined a room I am in.
+    MemberJoined {
+        /// Room slug.
+        room: String,
+        /// Who, and their standing.
+        member: RoomMember,
+    },
+    /// Someone left a room I am in (or left the site).
+    MemberLeft {
+        /// Room slug.
+        room: String,
+        /// Who.
+        user: UserId,
+    },
+    /// Someone's standing changed in a room I am in.
+    MemberRole {
+        /// Room slug.
+        room: String,
+        /// Who.
+        user: UserId,
+        /// New standing.
+        role: RoomRole,
+    },
+    /// A message in a room I am in.
+    Message(RoomMessage),
+    /// My message or DM was accepted, with its id.
+    Sent {
+        /// Request number.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        req: Option<u32>,
+        /// Id of the message.
+        id: MessageId,
+    },
+    /// I was named in a room I am not in.
+    Mention {
+        /// The message naming me.
+        message: RoomMessage,
+    },
+    /// A page of the user list.
+    UserList {
+        /// Request number.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        req: Option<u32>,
+        /// People on this page.
+        users: Vec<UserSummary>,
+        /// People matching the filters, over all pages.
+        total: u32,
+        /// This page number.
+        page: u32,
+        /// Page size used.
+        page_size: u32,
+    },
+    /// Someone of my band arrived (needs `watch_presence`).
+    UserOnline {
+        /// Who.
+        user: UserSummary,
+    },
+    /// Someone of my band left (needs `watch_presence`).
+    UserOffline {
+        /// Who.
+        user: UserId,
+    },
+    /// A private message to or from me.
+    Dm(DirectMessage),
+    /// Someone is typing in a room I am in.
+    RoomTyping {
+        /// Room slug.
+        room: String,
+        /// Who.
+        user: Author,
+    },
+    /// Someone is typing a private message to me.
+    DmTyping {
+        /// Who.
+        user: Author,
+    },
+    /// The other person read our conversation up to a message.
+    DmSeen {
+        /// Who read.
+        by: UserId,
+        /// Last message read.
+        up_to: MessageId,
+    },
+    /// A request succeeded and has nothing else to say.
+    Ok {
+        /// Request number.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        req: Option<u32>,
+    },
+    /// Answer to `ping`.
+    Pong {
+        /// Request number.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        req: Option<u32>,
+    },
+    /// A request was refused, or a frame could not be understood.
+    Error(ErrorEvent),
+    /// The server is about to close this connection.
+    Closing {
+        /// Why.
+        reason: ErrorCode,
+        /// French explanation.
+        message_fr: String,
+        /// English explanation.
+        message_en: String,
+    },
+}
+
+/// A refusal, with a stable code and text in both languages.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ErrorEvent {
+    /// Request number, when the frame carried one that could be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub req: Option<u32>,
+    /// Stable code.
+    pub code: ErrorCode,
+    /// French explanation.
+    pub message_fr: String,
+    /// English explanation.
+    pub message_en: String,
+    /// The field, value or parse position concerned, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub detail: Option<String>,
+    /// When to try again, for rate and slow-mode refusals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    #[ts(type = "number")]
+    pub retry_after_ms: Option<u64>,
+}
+
+impl ErrorEvent {
+    /// An error with the code's standard texts.
+    pub fn new(req: Option<u32>, code: ErrorCode) -> ErrorEvent {
+        ErrorEvent {
+            req,
+            code,
+            message_fr: code.message_fr().to_owned(),
+            message_en: code.message_en().to_owned(),
+            detail: None,
+            retry_after_ms: None,
+        }
+    }
+
+    /// Adds the field, value or position concerned.
+    pub fn with_detail(mut self, detail: impl Into<String>) -> ErrorEvent {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    /// Adds when to try again.
+    pub fn with_retry_after_ms(mut self, retry_after_ms: u64) -> ErrorEvent {
+        self.retry_after_ms = Some(retry_after_ms);
+        self
+    }
+}
+
+impl Event {
+    /// A `closing` event with the code's standard texts.
+    pub fn closing(reason: ErrorCode) -> Event {
+        Event::Closing {
+            reason,
+            message_fr: reason.message_fr().to_owned(),
+            message_en: reason.message_en().to_owned(),
+        }
+    }
+}

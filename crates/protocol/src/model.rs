@@ -1,0 +1,221 @@
+//! Plain values shared by commands and events: profiles, rooms, messages.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::{Department, MessageId, UserId};
+
+/// The two age bands. A person belongs to exactly one, and the bands never meet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Band {
+    /// From the instance minimum age (default 15) to 17.
+    Teen,
+    /// 18 and over.
+    Adult,
+}
+
+impl Band {
+    /// The band an age belongs to. Refusing ages below the instance minimum
+    /// is the entry check's job, not this function's.
+    pub fn for_age(age: u32) -> Band {
+        if age >= 18 { Band::Adult } else { Band::Teen }
+    }
+
+    /// The stable lower-case name used in storage and logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Band::Teen => "teen",
+            Band::Adult => "adult",
+        }
+    }
+}
+
+/// Gender as given at entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Gender {
+    /// Homme.
+    Homme,
+    /// Femme.
+    Femme,
+    /// Autre.
+    Autre,
+}
+
+/// What another person of the band may see of someone.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct UserSummary {
+    /// Session id.
+    pub id: UserId,
+    /// Nickname as typed at entry.
+    pub nick: String,
+    /// Age in years.
+    pub age: u32,
+    /// Gender.
+    pub gender: Gender,
+    /// Département code.
+    pub department: Department,
+    /// Registered member (true) or guest (false).
+    pub member: bool,
+    /// Seconds since this person last sent something, at the time of the event.
+    pub idle_secs: u32,
+}
+
+/// A compact reference to the author of a message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Author {
+    /// Session id of the author.
+    pub id: UserId,
+    /// Nickname at the time of sending.
+    pub nick: String,
+}
+
+/// Flags that change who may enter or speak in a room.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct RoomFlags {
+    /// Only registered members may join.
+    pub registered_only: bool,
+    /// Only operators and voiced members may speak.
+    pub moderated: bool,
+    /// Minimum seconds between two messages of one person (0: off).
+    pub slow_mode_secs: u32,
+    /// Maximum number of members, if any.
+    pub capacity: Option<u32>,
+}
+
+/// A room as the directory shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct RoomSummary {
+    /// Unique name within the band (`paris`, `30-40-ans`); the IRC channel is `#slug`.
+    pub slug: String,
+    /// Display name ("Paris").
+    pub name: String,
+    /// Directory category ("Régions").
+    pub category: String,
+    /// Topic line.
+    pub topic: String,
+    /// Current member count.
+    pub members: u32,
+    /// Entry and speaking rules.
+    pub flags: RoomFlags,
+    /// Created by a user; disappears when its last member leaves.
+    pub user_created: bool,
+}
+
+/// A member's standing in one room.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum RoomRole {
+    /// May change the room's topic and flags and give voice.
+    Operator,
+    /// May speak in a moderated room.
+    Voiced,
+    /// Ordinary member.
+    Member,
+}
+
+/// One member in a room's member list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct RoomMember {
+    /// Who.
+    pub user: UserSummary,
+    /// Standing in this room.
+    pub role: RoomRole,
+}
+
+/// The message a reply points to, quoted briefly.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ReplyRef {
+    /// The message replied to.
+    pub id: MessageId,
+    /// Its author's nickname.
+    pub nick: String,
+    /// Its first characters.
+    pub excerpt: String,
+}
+
+/// A message said in a room.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct RoomMessage {
+    /// Room slug.
+    pub room: String,
+    /// Message id.
+    pub id: MessageId,
+    /// Who said it.
+    pub author: Author,
+    /// Text, never HTML.
+    pub body: String,
+    /// Milliseconds since the Unix epoch.
+    #[ts(type = "number")]
+    pub at: u64,
+    /// The message this one replies to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub reply: Option<ReplyRef>,
+    /// People of the band named with `@nick` in the body.
+    #[serde(default)]
+    pub mentions: Vec<UserId>,
+}
+
+/// A private message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct DirectMessage {
+    /// Message id.
+    pub id: MessageId,
+    /// Sender.
+    pub from: Author,
+    /// Recipient.
+    pub to: Author,
+    /// Text, never HTML.
+    pub body: String,
+    /// Milliseconds since the Unix epoch.
+    #[ts(type = "number")]
+    pub at: u64,
+}
+
+/// Who may open a private conversation with me.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum DmAcceptance {
+    /// Anyone of my band.
+    Everyone,
+    /// No one.
+    Nobody,
+}
+
+/// Live member count of one room.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct RoomCount {
+    /// Room slug.
+    pub room: String,
+    /// Member count.
+    pub members: u32,
+}
+
+/// Limits the client should respect; sent in `welcome`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Limits {
+    /// Maximum characters in a message body.
+    pub max_body_chars: u32,
+    /// Maximum bytes in one client frame.
+    pub max_frame_bytes: u32,
+    /// Minimum age for entry.
+    pub min_age: u32,
+    /// Whether the teen band is open on this instance.
+    pub teen_band: bool,
+}

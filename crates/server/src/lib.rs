@@ -1,0 +1,137 @@
+//! The tchatche server as a library: wires the configuration, the store, the
+//! hub, the bus and the transports together, and shuts them down in order.
+//!
+//! The binary (`main.rs`) is thin glue around [`Server`]; integration tests
+//! start the same [`Server`] on `127.0.0.1:0`.
+
+mod http;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tchatche_bus::LocalBus;
+use tchatche_config::Config;
+use tchatche_hub::{HubHandle, HubSettings};
+use tchatche_store::{HistoryStore, HistoryWriter, SqliteStore, WriterConfig, WriterTask};
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinHandle;
+
+/// How often old room history is pruned.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
+/// A running server.
+pub struct Server {
+    http_addr: SocketAddr,
+    hub: HubHandle,
+    hub_task: JoinHandle<()>,
+    http_task: JoinHandle<std::io::Result<()>>,
+    stop_http: watch::Sender<bool>,
+    history_task: WriterTask,
+    pruner: JoinHandle<()>,
+    store: SqliteStore,
+    connections: Arc<Semaphore>,
+    max_connections: u32,
+    grace: Duration,
+}
+
+impl Server {
+    /// Opens the store, starts the hub and listens. Returns once the server
+    /// accepts connections.
+    pub async fn start(config: Config) -> anyhow::Result<Server> {
+        let store = SqliteStore::open(&config.server.data_dir)
+            .await
+            .with_context(|| {
+                format!(
+                    "opening the database in {}",
+                    config.server.data_dir.display()
+                )
+            })?;
+        let history_store: Arc<dyn HistoryStore> = Arc::new(store.clone());
+        let (history, history_task) =
+            HistoryWriter::spawn(Arc::clone(&history_store), WriterConfig::default());
+        let pruner = tchatche_store::spawn_pruner(
+            Arc::clone(&history_store),
+            config.history.retention_days,
+            PRUNE_EVERY,
+        );
+        let bus = LocalBus::new();
+        let (hub, hub_task) = tchatche_hub::start(
+            HubSettings::from_config(&config),
+            Some(history_store),
+            Some(history),
+            Box::new(bus.attach(0)),
+        )
+        .await
+        .context("loading room history")?;
+
+        let listener = TcpListener::bind(config.server.http_addr)
+            .await
+            .with_context(|| format!("listening on {}", config.server.http_addr))?;
+        let http_addr = listener
+            .local_addr()
+            .context("reading the listening address")?;
+        let connections = Arc::new(Semaphore::new(config.server.max_connections as usize));
+        let (stop_http, stopped) = watch::channel(false);
+        let app = http::router(http::AppState {
+            hub: hub.clone(),
+            connections: Arc::clone(&connections),
+            limits: tchatche_ws::FrameLimits {
+                max_frame_bytes: config.limits.max_frame_bytes as usize,
+                max_bad_frames: config.limits.max_bad_frames,
+            },
+        });
+        let http_task = tokio::spawn(http::serve(listener, app, stopped));
+        tracing::info!(%http_addr, data_dir = %config.server.data_dir.display(), "tchatche is listening");
+        Ok(Server {
+            http_addr,
+            hub,
+            hub_task,
+            http_task,
+            stop_http,
+            history_task,
+            pruner,
+            store,
+            connections,
+            max_connections: config.server.max_connections,
+            grace: Duration::from_secs(u64::from(config.server.shutdown_grace_secs)),
+        })
+    }
+
+    /// The address HTTP and WebSocket clients connect to.
+    pub fn http_addr(&self) -> SocketAddr {
+        self.http_addr
+    }
+
+    /// Stops accepting, tells every client, waits (up to the grace period)
+    /// for connections to close, writes pending history and closes the store.
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        let _ = self.stop_http.send(true);
+        self.hub.shutdown().await;
+        let _ = self.hub_task.await;
+        // Every connection holds a permit until its tasks end.
+        let all = self.max_connections;
+        if tokio::time::timeout(self.grace, self.connections.acquire_many(all))
+            .await
+            .is_err()
+        {
+            tracing::warn!("some connections did not close within the grace period");
+        }
+        match tokio::time::timeout(self.grace, self.http_task).await {
+            Ok(Ok(Err(error))) => tracing::warn!(%error, "http server ended with an error"),
+            Ok(_) => {}
+            Err(_) => tracing::warn!("http server did not stop within the grace period"),
+        }
+        self.pruner.abort();
+        let written = self
+            .history_task
+            .finish()
+            .await
+            .context("writing pending room history")?;
+        self.store.close().await;
+        tracing::info!(written, "tchatche stopped");
+        Ok(())
+    }
+}
