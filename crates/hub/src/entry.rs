@@ -63,6 +63,7 @@ impl Hub {
             last_active: now,
             created_rooms: 0,
             watching_presence: false,
+            conversations: std::collections::HashSet::new(),
         };
         let you = person.summary(id, now);
         let outbox = session.outbox.clone();

@@ -159,12 +159,18 @@ impl CloseWatch {
         *self.0.borrow()
     }
 
-    /// Waits until a close is requested. If the hub side is gone without a
-    /// reason, the server is shutting down.
+    /// Waits until a close is requested. When every sender is gone without
+    /// asking, this never completes: the queue's end says it instead.
     pub async fn closed(&mut self) -> ErrorCode {
-        match self.0.wait_for(Option::is_some).await {
-            Ok(reason) => reason.unwrap_or(ErrorCode::ShuttingDown),
-            Err(_) => ErrorCode::ShuttingDown,
+        let reason = self
+            .0
+            .wait_for(Option::is_some)
+            .await
+            .ok()
+            .and_then(|reason| *reason);
+        match reason {
+            Some(reason) => reason,
+            None => std::future::pending().await,
         }
     }
 }

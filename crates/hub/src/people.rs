@@ -160,6 +160,10 @@ impl Hub {
         self.send(id, Event::Dm(message));
         if let Ok(person) = self.person_mut(id, req) {
             person.last_active = Instant::now().into_std();
+            person.conversations.insert(to);
+        }
+        if let Ok(person) = self.person_mut(to, req) {
+            person.conversations.insert(id);
         }
         Ok(())
     }
@@ -170,6 +174,7 @@ impl Hub {
         self.assess_private(id, req, to, ".".to_owned())?;
         let user = self.person(id, req)?.author(id);
         self.send(to, Event::DmTyping { user });
+        self.acknowledge(id, req);
         Ok(())
     }
 
@@ -181,8 +186,6 @@ impl Hub {
         up_to: MessageId,
     ) -> Outcome {
         let reader = self.person(id, req)?;
-        // "Seen" goes back to someone who wrote to the reader, so only band
-        // isolation applies, not the reader's own acceptance setting.
         let visible = self
             .sessions
             .get(&with)
@@ -191,7 +194,13 @@ impl Hub {
         if !visible {
             return Err(refuse(req, ErrorCode::UserNotFound));
         }
+        // "Seen" only goes back within a conversation that exists, so it is
+        // never a way to reach someone who refuses private messages.
+        if !reader.conversations.contains(&with) {
+            return Err(refuse(req, ErrorCode::NoConversation));
+        }
         self.send(with, Event::DmSeen { by: id, up_to });
+        self.acknowledge(id, req);
         Ok(())
     }
 }

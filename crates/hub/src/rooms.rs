@@ -499,19 +499,21 @@ impl Hub {
         let Some(member) = room.members.get_mut(&user) else {
             return Err(refuse(req, ErrorCode::UserNotFound));
         };
-        if member.role != RoomRole::Operator {
-            member.role = if on {
-                RoomRole::Voiced
-            } else {
-                RoomRole::Member
-            };
+        let role = if on {
+            RoomRole::Voiced
+        } else {
+            RoomRole::Member
+        };
+        // Operators keep their standing; an unchanged role announces nothing.
+        if member.role != RoomRole::Operator && member.role != role {
+            member.role = role;
+            let frame = Outgoing::new(Event::MemberRole {
+                room: slug.to_owned(),
+                user,
+                role,
+            });
+            fan_out(room.member_queues(), &frame, to_close);
         }
-        let frame = Outgoing::new(Event::MemberRole {
-            room: slug.to_owned(),
-            user,
-            role: member.role,
-        });
-        fan_out(room.member_queues(), &frame, to_close);
         self.send(id, Event::Ok { req });
         Ok(())
     }
@@ -540,6 +542,7 @@ impl Hub {
                 to_close,
             );
         }
+        self.acknowledge(id, req);
         Ok(())
     }
 }

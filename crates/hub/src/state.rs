@@ -44,6 +44,9 @@ pub(crate) struct Person {
     pub last_active: Instant,
     pub created_rooms: u32,
     pub watching_presence: bool,
+    /// People this person exchanged private messages with during this
+    /// session: a conversation exists with them.
+    pub conversations: HashSet<UserId>,
 }
 
 impl Person {
@@ -318,6 +321,15 @@ impl Hub {
                 &Outgoing::new(event),
                 &mut self.to_close,
             );
+        }
+    }
+
+    /// Confirms a fire-and-forget command (typing, seen) only when the client
+    /// numbered it, so a client that waits for a reply gets one and the
+    /// others cost nothing.
+    pub fn acknowledge(&mut self, id: UserId, req: Option<u32>) {
+        if req.is_some() {
+            self.send(id, Event::Ok { req });
         }
     }
 

@@ -45,6 +45,15 @@ pub fn decode_request(frame: &[u8]) -> Result<Request, ErrorEvent> {
     if !Command::TYPES.contains(&kind) {
         return Err(ErrorEvent::new(req, ErrorCode::UnknownCommand).with_detail(kind.to_owned()));
     }
+    // A client of another version may shape `enter` differently: tell it the
+    // version is wrong rather than which field is.
+    if kind == "enter" {
+        let announced = object.get("protocol").and_then(serde_json::Value::as_u64);
+        if announced.is_some_and(|version| version != u64::from(crate::PROTOCOL_VERSION)) {
+            return Err(ErrorEvent::new(req, ErrorCode::ProtocolVersion)
+                .with_detail(format!("server speaks {}", crate::PROTOCOL_VERSION)));
+        }
+    }
     serde_json::from_value::<Request>(value).map_err(|error| {
         let message = error.to_string();
         let code = if message.starts_with("missing field") {
@@ -133,6 +142,14 @@ mod tests {
                 r#"{"type":"enter","protocol":1,"nickname":"a","age":20,"gender":"robot","department":"75"}"#
             ),
             (None, ErrorCode::InvalidField)
+        );
+    }
+
+    #[test]
+    fn another_protocol_version_is_named_before_fields_are_checked() {
+        assert_eq!(
+            code_of(r#"{"type":"enter","req":2,"protocol":2,"pseudo":"x"}"#),
+            (Some(2), ErrorCode::ProtocolVersion)
         );
     }
 

@@ -48,7 +48,7 @@ pub enum Command {
         /// Display name; its slug is derived from it.
         name: String,
         /// Topic line.
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
         topic: Option<String>,
     },

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 macro_rules! error_codes {
-    ($($(#[$doc:meta])* $variant:ident => $fr:literal, $en:literal;)*) => {
+    ($($(#[$doc:meta])* $variant:ident = $wire:literal => $fr:literal, $en:literal;)*) => {
         /// Every reason the server may give for refusing a request or closing.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
         #[serde(rename_all = "snake_case")]
@@ -16,6 +16,11 @@ macro_rules! error_codes {
         impl ErrorCode {
             /// Every code, for documentation and tests.
             pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            /// The stable wire name (`too_slow`), as serialised.
+            pub fn as_str(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $wire,)* }
+            }
 
             /// The text shown to a French-speaking user.
             pub fn message_fr(self) -> &'static str {
@@ -33,90 +38,92 @@ macro_rules! error_codes {
 error_codes! {
     // Frames.
     /// The frame is not valid JSON, or not a JSON object.
-    BadJson => "Message illisible : ce n'est pas du JSON valide.", "Unreadable frame: not valid JSON.";
+    BadJson = "bad_json" => "Message illisible : ce n'est pas du JSON valide.", "Unreadable frame: not valid JSON.";
     /// The frame is not valid UTF-8.
-    InvalidUtf8 => "Message illisible : le texte n'est pas en UTF-8 valide.", "Unreadable frame: text is not valid UTF-8.";
+    InvalidUtf8 = "invalid_utf8" => "Message illisible : le texte n'est pas en UTF-8 valide.", "Unreadable frame: text is not valid UTF-8.";
     /// The `type` names no known command.
-    UnknownCommand => "Commande inconnue.", "Unknown command.";
+    UnknownCommand = "unknown_command" => "Commande inconnue.", "Unknown command.";
     /// A required field is missing.
-    MissingField => "Un champ obligatoire manque.", "A required field is missing.";
+    MissingField = "missing_field" => "Un champ obligatoire manque.", "A required field is missing.";
     /// A field has the wrong type or an impossible value.
-    InvalidField => "Un champ a une valeur invalide.", "A field has an invalid value.";
+    InvalidField = "invalid_field" => "Un champ a une valeur invalide.", "A field has an invalid value.";
     /// The frame is larger than the frame limit.
-    FrameTooLarge => "Message trop volumineux.", "Frame too large.";
+    FrameTooLarge = "frame_too_large" => "Message trop volumineux.", "Frame too large.";
     /// The client announced a protocol version this server does not speak.
-    ProtocolVersion => "Version du protocole non prise en charge : rechargez la page.", "Unsupported protocol version: reload the page.";
+    ProtocolVersion = "protocol_version" => "Version du protocole non prise en charge : rechargez la page.", "Unsupported protocol version: reload the page.";
     // Entry.
     /// The command needs a session: send `enter` first.
-    NotEntered => "Entrez d'abord dans le chat.", "Enter the chat first.";
+    NotEntered = "not_entered" => "Entrez d'abord dans le chat.", "Enter the chat first.";
     /// `enter` was sent twice on one connection.
-    AlreadyEntered => "Vous êtes déjà entré.", "You have already entered.";
+    AlreadyEntered = "already_entered" => "Vous êtes déjà entré.", "You have already entered.";
     /// Someone online already has this nickname or one that looks the same.
-    NicknameTaken => "Ce pseudo (ou un pseudo qui lui ressemble) est déjà pris.", "This nickname (or one that looks like it) is taken.";
+    NicknameTaken = "nickname_taken" => "Ce pseudo (ou un pseudo qui lui ressemble) est déjà pris.", "This nickname (or one that looks like it) is taken.";
     /// Wrong length or characters.
-    NicknameInvalid => "Pseudo invalide : 2 à 20 caractères, lettres, chiffres, « - » et « _ », en commençant par une lettre.", "Invalid nickname: 2 to 20 characters, letters, digits, '-' and '_', starting with a letter.";
+    NicknameInvalid = "nickname_invalid" => "Pseudo invalide : 2 à 20 caractères, lettres, chiffres, « - » et « _ », en commençant par une lettre.", "Invalid nickname: 2 to 20 characters, letters, digits, '-' and '_', starting with a letter.";
     /// Reserved for staff or the service.
-    NicknameReserved => "Ce pseudo est réservé.", "This nickname is reserved.";
+    NicknameReserved = "nickname_reserved" => "Ce pseudo est réservé.", "This nickname is reserved.";
     /// Offensive.
-    NicknameOffensive => "Ce pseudo n'est pas accepté.", "This nickname is not accepted.";
+    NicknameOffensive = "nickname_offensive" => "Ce pseudo n'est pas accepté.", "This nickname is not accepted.";
     /// Below the instance minimum age.
-    AgeTooYoung => "Vous n'avez pas l'âge minimum pour entrer.", "You are below the minimum age to enter.";
+    AgeTooYoung = "age_too_young" => "Vous n'avez pas l'âge minimum pour entrer.", "You are below the minimum age to enter.";
     /// Not a plausible age.
-    AgeInvalid => "Âge invalide.", "Invalid age.";
+    AgeInvalid = "age_invalid" => "Âge invalide.", "Invalid age.";
     /// Not a known département code.
-    DepartmentUnknown => "Département inconnu.", "Unknown département.";
+    DepartmentUnknown = "department_unknown" => "Département inconnu.", "Unknown département.";
     // Rooms.
     /// No such room in your band.
-    RoomNotFound => "Ce salon n'existe pas.", "No such room.";
+    RoomNotFound = "room_not_found" => "Ce salon n'existe pas.", "No such room.";
     /// You are not in this room.
-    NotInRoom => "Vous n'êtes pas dans ce salon.", "You are not in this room.";
+    NotInRoom = "not_in_room" => "Vous n'êtes pas dans ce salon.", "You are not in this room.";
     /// You are already in this room.
-    AlreadyInRoom => "Vous êtes déjà dans ce salon.", "You are already in this room.";
+    AlreadyInRoom = "already_in_room" => "Vous êtes déjà dans ce salon.", "You are already in this room.";
     /// The room is full.
-    RoomFull => "Ce salon est plein.", "This room is full.";
+    RoomFull = "room_full" => "Ce salon est plein.", "This room is full.";
     /// Only registered members may join.
-    RoomRegisteredOnly => "Ce salon est réservé aux membres inscrits.", "This room is for registered members only.";
+    RoomRegisteredOnly = "room_registered_only" => "Ce salon est réservé aux membres inscrits.", "This room is for registered members only.";
     /// Only operators and voiced members may speak.
-    RoomModerated => "Ce salon est modéré : seuls les membres autorisés peuvent parler.", "This room is moderated: only allowed members may speak.";
+    RoomModerated = "room_moderated" => "Ce salon est modéré : seuls les membres autorisés peuvent parler.", "This room is moderated: only allowed members may speak.";
     /// Slow mode: wait before speaking again.
-    SlowMode => "Mode lent : attendez avant de parler à nouveau.", "Slow mode: wait before speaking again.";
+    SlowMode = "slow_mode" => "Mode lent : attendez avant de parler à nouveau.", "Slow mode: wait before speaking again.";
     /// Room name invalid.
-    RoomNameInvalid => "Nom de salon invalide : 2 à 30 caractères, lettres, chiffres, espaces, « - » et « _ ».", "Invalid room name: 2 to 30 characters, letters, digits, spaces, '-' and '_'.";
+    RoomNameInvalid = "room_name_invalid" => "Nom de salon invalide : 2 à 30 caractères, lettres, chiffres, espaces, apostrophes, « - » et « _ ».", "Invalid room name: 2 to 30 characters, letters, digits, spaces, apostrophes, '-' and '_'.";
     /// A room of your band already has this name (or one that looks the same).
-    RoomNameTaken => "Un salon porte déjà ce nom.", "A room with this name already exists.";
+    RoomNameTaken = "room_name_taken" => "Un salon porte déjà ce nom.", "A room with this name already exists.";
     /// Too many rooms joined at once.
-    TooManyRooms => "Vous êtes dans trop de salons à la fois.", "You are in too many rooms at once.";
+    TooManyRooms = "too_many_rooms" => "Vous êtes dans trop de salons à la fois.", "You are in too many rooms at once.";
     /// Only the room's operators may do this.
-    NotOperator => "Seuls les opérateurs du salon peuvent faire cela.", "Only the room's operators may do this.";
+    NotOperator = "not_operator" => "Seuls les opérateurs du salon peuvent faire cela.", "Only the room's operators may do this.";
     /// The topic is too long.
-    TopicTooLong => "Sujet trop long.", "Topic too long.";
+    TopicTooLong = "topic_too_long" => "Sujet trop long.", "Topic too long.";
     // Messages.
     /// The message is empty.
-    MessageEmpty => "Message vide.", "Empty message.";
+    MessageEmpty = "message_empty" => "Message vide.", "Empty message.";
     /// The message is longer than the limit.
-    MessageTooLong => "Message trop long.", "Message too long.";
+    MessageTooLong = "message_too_long" => "Message trop long.", "Message too long.";
     /// The message replied to is not among the room's recent messages.
-    ReplyNotFound => "Le message auquel vous répondez n'est plus disponible.", "The message you reply to is no longer available.";
+    ReplyNotFound = "reply_not_found" => "Le message auquel vous répondez n'est plus disponible.", "The message you reply to is no longer available.";
     /// The message was refused by the safety rules.
-    MessageBlocked => "Message refusé par les règles du salon.", "Message refused by the rules.";
+    MessageBlocked = "message_blocked" => "Message refusé par les règles du salon.", "Message refused by the rules.";
     /// The message is held until a moderator reviews it.
-    MessageHeld => "Message retenu : il sera vérifié par la modération.", "Message held for review by moderators.";
+    MessageHeld = "message_held" => "Message retenu : il sera vérifié par la modération.", "Message held for review by moderators.";
     // People.
     /// No such person in your band.
-    UserNotFound => "Cette personne n'est pas connectée.", "This person is not online.";
+    UserNotFound = "user_not_found" => "Cette personne n'est pas connectée.", "This person is not online.";
     /// The recipient does not accept private messages from you.
-    DmRefused => "Cette personne n'accepte pas de messages privés.", "This person does not accept private messages.";
+    DmRefused = "dm_refused" => "Cette personne n'accepte pas de messages privés.", "This person does not accept private messages.";
+    /// `dm_seen` about someone you have exchanged no private message with.
+    NoConversation = "no_conversation" => "Aucune conversation avec cette personne.", "No conversation with this person.";
     /// A private message to yourself.
-    DmSelf => "Vous ne pouvez pas vous écrire à vous-même.", "You cannot write to yourself.";
+    DmSelf = "dm_self" => "Vous ne pouvez pas vous écrire à vous-même.", "You cannot write to yourself.";
     // Connection.
     /// Too many unreadable frames in a row.
-    TooManyBadFrames => "Trop de messages illisibles : connexion fermée.", "Too many unreadable frames: connection closed.";
+    TooManyBadFrames = "too_many_bad_frames" => "Trop de messages illisibles : connexion fermée.", "Too many unreadable frames: connection closed.";
     /// The connection did not read its messages fast enough.
-    TooSlow => "Connexion trop lente : elle a été fermée.", "Connection too slow: it was closed.";
+    TooSlow = "too_slow" => "Connexion trop lente : elle a été fermée.", "Connection too slow: it was closed.";
     /// The server is shutting down.
-    ShuttingDown => "Le serveur redémarre : reconnexion dans un instant.", "The server is restarting: reconnecting shortly.";
+    ShuttingDown = "shutting_down" => "Le serveur redémarre : reconnexion dans un instant.", "The server is restarting: reconnecting shortly.";
     /// The server is at its connection limit.
-    ServerFull => "Le serveur est complet : réessayez plus tard.", "The server is full: try again later.";
+    ServerFull = "server_full" => "Le serveur est complet : réessayez plus tard.", "The server is full: try again later.";
 }
 
 #[cfg(test)]
@@ -129,6 +136,7 @@ mod tests {
         for code in ErrorCode::ALL {
             assert!(!code.message_fr().is_empty() && !code.message_en().is_empty());
             let name = serde_json::to_string(code).unwrap_or_default();
+            assert_eq!(name, format!("\"{}\"", code.as_str()));
             assert!(names.insert(name), "{code:?}");
         }
     }

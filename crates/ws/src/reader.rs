@@ -9,9 +9,12 @@ use tokio::sync::mpsc;
 
 use crate::writer::Control;
 
-/// Frames above this size are not even read: the connection is closed, since
-/// reading them would cost memory and skipping them is not possible.
-const HARD_FRAME_LIMIT: usize = 1 << 20;
+/// Frames above this many times the frame limit (and at least 1 MiB) are not
+/// even read: the connection is closed, since reading them would cost memory
+/// and skipping them is not possible. Smaller oversize frames are read and
+/// answered with `frame_too_large`.
+const HARD_FRAME_FACTOR: usize = 4;
+const HARD_FRAME_MINIMUM: usize = 1 << 20;
 
 /// Limits on what a client may send.
 #[derive(Clone, Copy, Debug)]
@@ -33,7 +36,9 @@ pub(crate) async fn run<R: AsyncRead + Unpin>(
     limits: FrameLimits,
 ) {
     let (mut socket, _) = after_handshake_split(read_half, tokio::io::sink(), Role::Server);
-    socket.set_max_message_size(HARD_FRAME_LIMIT);
+    socket.set_max_message_size(
+        (limits.max_frame_bytes * HARD_FRAME_FACTOR).max(HARD_FRAME_MINIMUM) + 1,
+    );
     let mut bad_frames = 0_u32;
     // A message split over several frames, being reassembled.
     let mut partial: Option<Vec<u8>> = None;

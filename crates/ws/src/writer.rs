@@ -63,6 +63,46 @@ fn close_code(reason: ErrorCode) -> u16 {
     }
 }
 
+/// The connection is gone, or must be dropped without a goodbye.
+struct Stop;
+
+/// Writes `buffer` out. A client that stops reading blocks this write; the
+/// hub then finds its queue full and asks to close as too slow, which drops
+/// the connection at once. Any other close request leaves the write
+/// [`GOODBYE_TIMEOUT`] to finish, so the goodbye that follows is not cut.
+async fn write_out<W: AsyncWrite + Unpin>(
+    socket: &mut W,
+    buffer: &[u8],
+    close_watch: &mut tchatche_hub::CloseWatch,
+) -> Result<(), Stop> {
+    let mut offset = 0;
+    let mut deadline = None;
+    while offset < buffer.len() {
+        let written = match deadline {
+            Some(deadline) => tokio::time::timeout_at(deadline, socket.write(&buffer[offset..]))
+                .await
+                .map_err(|_| Stop)?,
+            None => tokio::select! {
+                biased;
+                reason = close_watch.closed() => {
+                    if reason == ErrorCode::TooSlow {
+                        return Err(Stop);
+                    }
+                    deadline = Some(tokio::time::Instant::now() + GOODBYE_TIMEOUT);
+                    continue;
+                }
+                // `write` is cancel safe: when the other branch wins, nothing was written.
+                written = socket.write(&buffer[offset..]) => written,
+            },
+        };
+        match written {
+            Ok(0) | Err(_) => return Err(Stop),
+            Ok(n) => offset += n,
+        }
+    }
+    Ok(())
+}
+
 /// Writes until the connection closes.
 pub(crate) async fn run<W: AsyncWrite + Unpin>(
     mut socket: W,
@@ -72,10 +112,12 @@ pub(crate) async fn run<W: AsyncWrite + Unpin>(
     let mut batch: Vec<Outgoing> = Vec::new();
     let mut buffer: Vec<u8> = Vec::new();
     let mut close_watch = outbox.close_watch();
+    // The reader owns the other end; once it is gone only the outbox matters.
+    let mut reader_alive = true;
     loop {
         let next = tokio::select! {
             biased;
-            control = controls.recv() => match control {
+            control = controls.recv(), if reader_alive => match control {
                 Some(Control::Pong(payload)) => {
                     buffer.clear();
                     append_frame(&mut buffer, OpCode::Pong, &payload);
@@ -91,7 +133,10 @@ pub(crate) async fn run<W: AsyncWrite + Unpin>(
                     let _ = timeout(GOODBYE_TIMEOUT, socket.shutdown()).await;
                     return;
                 }
-                None => return,
+                None => {
+                    reader_alive = false;
+                    continue;
+                }
             },
             next = outbox.next(&mut batch, MAX_BATCH) => next,
         };
@@ -102,14 +147,10 @@ pub(crate) async fn run<W: AsyncWrite + Unpin>(
                     let text = frame.encoded(WireFormat::Json, encode_event);
                     append_frame(&mut buffer, OpCode::Text, &text);
                 }
-                // A client that stops reading blocks this write; the hub then
-                // finds the queue full and asks to close, which ends the wait.
-                let written = tokio::select! {
-                    biased;
-                    _ = close_watch.closed() => return,
-                    written = socket.write_all(&buffer) => written,
-                };
-                if written.is_err() {
+                if write_out(&mut socket, &buffer, &mut close_watch)
+                    .await
+                    .is_err()
+                {
                     return;
                 }
                 if buffer.capacity() > KEEP_BUFFER_BYTES {
@@ -125,7 +166,7 @@ pub(crate) async fn run<W: AsyncWrite + Unpin>(
                         &encode_event(&Event::closing(reason)),
                     );
                 }
-                let payload = close_payload(close_code(reason), &format!("{reason:?}"));
+                let payload = close_payload(close_code(reason), reason.as_str());
                 append_frame(&mut buffer, OpCode::Close, &payload);
                 let _ = timeout(GOODBYE_TIMEOUT, socket.write_all(&buffer)).await;
                 let _ = timeout(GOODBYE_TIMEOUT, socket.shutdown()).await;

@@ -1,0 +1,14 @@
+//! Integration tests: a real server on 127.0.0.1:0 with a real SQLite file,
+//! driven by real WebSocket clients, one module per part of the story.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod support;
+
+mod bad_input;
+mod bands;
+mod dms;
+mod entry;
+mod people;
+mod rooms;
+mod slow;

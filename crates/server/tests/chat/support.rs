@@ -1,0 +1,350 @@
+//! Helpers that read like the user's story: start a server, enter as a
+//! guest, join, say, and wait for the event you expect (with a timeout).
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tchatche::Server;
+use tchatche_config::Config;
+use tchatche_protocol::{Event, MessageId, RoomMessage, UserId};
+use tempfile::TempDir;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// How long to wait for an expected event before failing.
+pub const WAIT: Duration = Duration::from_secs(15);
+
+pub struct TestServer {
+    server: Option<Server>,
+    data_dir: TempDir,
+    config: Config,
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        TestServer::start_with(|_| {}).await
+    }
+
+    pub async fn start_with(change: impl FnOnce(&mut Config)) -> TestServer {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let mut config = Config::default();
+        config.server.http_addr = "127.0.0.1:0".parse().unwrap();
+        config.server.data_dir = data_dir.path().to_owned();
+        config.server.shutdown_grace_secs = 5;
+        change(&mut config);
+        let server = Server::start(config.clone()).await.expect("server starts");
+        TestServer {
+            server: Some(server),
+            data_dir,
+            config,
+        }
+    }
+
+    /// Stops the server cleanly and starts a new one on the same data.
+    pub async fn restart(mut self) -> TestServer {
+        let server = self.server.take().expect("running");
+        server.shutdown().await.expect("clean shutdown");
+        let server = Server::start(self.config.clone())
+            .await
+            .expect("server restarts");
+        self.server = Some(server);
+        self
+    }
+
+    pub async fn shutdown(mut self) {
+        if let Some(server) = self.server.take() {
+            server.shutdown().await.expect("clean shutdown");
+        }
+    }
+
+    pub fn url(&self) -> String {
+        let addr = self.server.as_ref().expect("running").http_addr();
+        format!("ws://{addr}/ws")
+    }
+
+    pub fn http_addr(&self) -> std::net::SocketAddr {
+        self.server.as_ref().expect("running").http_addr()
+    }
+
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.data_dir.path()
+    }
+
+    /// A connected client that has read its `welcome`.
+    pub async fn client(&self) -> Client {
+        let (socket, _) = tokio_tungstenite::connect_async(self.url())
+            .await
+            .expect("connects");
+        Client::welcomed(socket).await
+    }
+
+    /// A client whose socket has a tiny kernel receive buffer, so that when
+    /// it stops reading the server notices quickly.
+    pub async fn client_with_small_buffer(&self) -> Client {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let stream = socket.connect(self.http_addr()).await.unwrap();
+        let (socket, _) =
+            tokio_tungstenite::client_async(self.url(), MaybeTlsStream::Plain(stream))
+                .await
+                .expect("connects");
+        Client::welcomed(socket).await
+    }
+
+    /// A guest who entered with this nickname and age (homme, Paris).
+    pub async fn guest(&self, nick: &str, age: u32) -> Client {
+        let client = self.client().await;
+        client.entered_as(nick, age).await
+    }
+}
+
+impl Client {
+    async fn welcomed(socket: WebSocketStream<MaybeTlsStream<TcpStream>>) -> Client {
+        let mut client = Client::new(socket);
+        match client.next_event().await {
+            Event::Welcome { protocol, .. } => {
+                assert_eq!(protocol, tchatche_protocol::PROTOCOL_VERSION)
+            }
+            other => panic!("expected welcome, got {other:?}"),
+        }
+        client
+    }
+
+    /// Enters as a guest with this nickname and age (homme, Paris).
+    pub async fn entered_as(mut self, nick: &str, age: u32) -> Client {
+        match self.enter(nick, age, "homme", "75").await {
+            Event::Entered { you, .. } => {
+                self.id = you.id;
+                self.nick = you.nick;
+            }
+            other => panic!("{nick} could not enter: {other:?}"),
+        }
+        self
+    }
+}
+
+pub struct Client {
+    pub socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    next_req: u32,
+    pub id: UserId,
+    pub nick: String,
+    /// Events read while waiting for another one, in arrival order: a wait
+    /// never loses what it skipped.
+    inbox: VecDeque<Event>,
+}
+
+/// The `req` of a reply or error, if any.
+pub fn req_of(event: &Event) -> Option<u32> {
+    match event {
+        Event::Entered { req, .. }
+        | Event::RoomList { req, .. }
+        | Event::Joined { req, .. }
+        | Event::Left { req, .. }
+        | Event::Sent { req, .. }
+        | Event::UserList { req, .. }
+        | Event::Ok { req }
+        | Event::Pong { req } => *req,
+        Event::Error(error) => error.req,
+        _ => None,
+    }
+}
+
+impl Client {
+    pub fn new(socket: WebSocketStream<MaybeTlsStream<TcpStream>>) -> Client {
+        Client {
+            socket,
+            next_req: 1,
+            id: UserId(0),
+            nick: String::new(),
+            inbox: VecDeque::new(),
+        }
+    }
+
+    pub async fn send_text(&mut self, text: &str) {
+        self.socket
+            .send(Message::text(text.to_owned()))
+            .await
+            .expect("send");
+    }
+
+    pub async fn send_message(&mut self, message: Message) {
+        self.socket.send(message).await.expect("send");
+    }
+
+    /// Sends a command with a fresh `req` and returns that number.
+    pub async fn send(&mut self, mut command: Value) -> u32 {
+        let req = self.next_req;
+        self.next_req += 1;
+        command["req"] = json!(req);
+        self.send_text(&command.to_string()).await;
+        req
+    }
+
+    /// The next frame as text, or None when the connection closed.
+    pub async fn next_text(&mut self) -> Option<String> {
+        loop {
+            let frame = tokio::time::timeout(WAIT, self.socket.next())
+                .await
+                .expect("a frame before the timeout");
+            match frame {
+                None | Some(Err(_)) => return None,
+                Some(Ok(Message::Text(text))) => return Some(text.as_str().to_owned()),
+                Some(Ok(Message::Close(_))) => return None,
+                Some(Ok(_)) => continue,
+            }
+        }
+    }
+
+    /// The next event: the oldest one skipped by an earlier wait, or a new one.
+    pub async fn next_event(&mut self) -> Event {
+        match self.inbox.pop_front() {
+            Some(event) => event,
+            None => self.read_event().await,
+        }
+    }
+
+    async fn read_event(&mut self) -> Event {
+        let text = self.next_text().await.expect("connection open");
+        serde_json::from_str(&text).unwrap_or_else(|error| panic!("bad event {text}: {error}"))
+    }
+
+    /// The first event (already skipped or new) that matches; the others
+    /// stay for later waits. Fails on timeout.
+    pub async fn expect(&mut self, what: &str, mut matches: impl FnMut(&Event) -> bool) -> Event {
+        if let Some(position) = self.inbox.iter().position(&mut matches) {
+            return self.inbox.remove(position).expect("position is valid");
+        }
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let event = tokio::time::timeout(remaining, self.read_event())
+                .await
+                .unwrap_or_else(|_| panic!("{}: timed out waiting for {what}", self.nick));
+            if matches(&event) {
+                return event;
+            }
+            self.inbox.push_back(event);
+        }
+    }
+
+    /// Sends a command and returns the reply (or error) carrying its `req`.
+    pub async fn request(&mut self, command: Value) -> Event {
+        let req = self.send(command).await;
+        self.expect("the reply", |event| req_of(event) == Some(req))
+            .await
+    }
+
+    /// Like [`Client::request`], and the reply must be an error with this code.
+    pub async fn refused(&mut self, command: Value, code: &str) -> Event {
+        let reply = self.request(command.clone()).await;
+        match &reply {
+            Event::Error(error) => {
+                assert_eq!(error_code(&reply), code, "{command} -> {error:?}");
+                assert!(!error.message_fr.is_empty() && !error.message_en.is_empty());
+            }
+            other => panic!("{command} should be refused with {code}, got {other:?}"),
+        }
+        reply
+    }
+
+    pub async fn enter(&mut self, nick: &str, age: u32, gender: &str, department: &str) -> Event {
+        self.request(json!({
+            "type": "enter", "protocol": 1, "nickname": nick, "age": age,
+            "gender": gender, "department": department,
+        }))
+        .await
+    }
+
+    pub async fn join(&mut self, room: &str) -> Event {
+        let reply = self.request(json!({"type": "join", "room": room})).await;
+        assert!(
+            matches!(reply, Event::Joined { .. }),
+            "{} joining {room}: {reply:?}",
+            self.nick
+        );
+        reply
+    }
+
+    /// Says something and returns the message id.
+    pub async fn say(&mut self, room: &str, body: &str) -> MessageId {
+        match self
+            .request(json!({"type": "say", "room": room, "body": body}))
+            .await
+        {
+            Event::Sent { id, .. } => id,
+            other => panic!("{} saying {body:?} in {room}: {other:?}", self.nick),
+        }
+    }
+
+    /// Waits for a room message with this body.
+    pub async fn expect_message(&mut self, room: &str, body: &str) -> RoomMessage {
+        match self
+            .expect(
+                &format!("message {body:?} in {room}"),
+                |event| matches!(event, Event::Message(m) if m.room == room && m.body == body),
+            )
+            .await
+        {
+            Event::Message(message) => message,
+            _ => unreachable!(),
+        }
+    }
+
+    /// Proves a negative without sleeping: the hub handles everything in
+    /// order and each connection's queue is FIFO, so every event caused by
+    /// what happened before this call is queued before the `pong`. Returns
+    /// the events seen until then and fails if any matches.
+    pub async fn assert_none_before_pong(
+        &mut self,
+        what: &str,
+        mut forbidden: impl FnMut(&Event) -> bool,
+    ) -> Vec<Event> {
+        let req = self.send(json!({"type": "ping"})).await;
+        let mut seen = Vec::new();
+        loop {
+            let event = self.next_event().await;
+            if matches!(event, Event::Pong { req: Some(r) } if r == req) {
+                return seen;
+            }
+            assert!(
+                !forbidden(&event),
+                "{}: unexpected {what}: {event:?}",
+                self.nick
+            );
+            seen.push(event);
+        }
+    }
+
+    /// Waits until the server closes the connection; returns the `closing`
+    /// reason if one was sent.
+    pub async fn expect_closed(&mut self) -> Option<String> {
+        let mut reason = None;
+        while let Some(text) = self.next_text().await {
+            if let Ok(Event::Closing { reason: code, .. }) = serde_json::from_str::<Event>(&text) {
+                reason = Some(
+                    serde_json::to_value(code)
+                        .unwrap()
+                        .as_str()
+                        .unwrap()
+                        .to_owned(),
+                );
+            }
+        }
+        reason
+    }
+}
+
+/// The wire name of an error event's code.
+pub fn error_code(event: &Event) -> String {
+    match event {
+        Event::Error(error) => serde_json::to_value(error.code)
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        other => panic!("not an error: {other:?}"),
+    }
+}
