@@ -7,6 +7,7 @@ mod support;
 
 mod bad_input;
 mod bands;
+mod binary;
 mod dms;
 mod entry;
 mod people;
