@@ -23,11 +23,21 @@ if [[ $# -gt 0 && $1 != -* ]]; then
     shift
 fi
 
-echo "==> building release binaries (tchatche, tchatche-load)" >&2
-cargo build --release --quiet -p tchatche -p tchatche-load
+# BENCH_PROFILE=debug uses debug binaries: for the test suite's smoke run,
+# never for figures.
+profile=${BENCH_PROFILE:-release}
 target_dir=${CARGO_TARGET_DIR:-$repo/target}
-server_bin="$target_dir/release/tchatche"
-load_bin="$target_dir/release/tchatche-load"
+if [[ $profile == release ]]; then
+    echo "==> building release binaries (tchatche, tchatche-load)" >&2
+    cargo build --release --quiet -p tchatche -p tchatche-load
+    bin_dir="$target_dir/release"
+else
+    echo "==> building debug binaries (tchatche, tchatche-load)" >&2
+    cargo build --quiet -p tchatche -p tchatche-load
+    bin_dir="$target_dir/debug"
+fi
+server_bin="$bin_dir/tchatche"
+load_bin="$bin_dir/tchatche-load"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/tchatche-bench.XXXXXX")
 server_pid=

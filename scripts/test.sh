@@ -19,6 +19,9 @@ else
     cargo test --workspace --no-fail-fast
 fi
 
+echo "== load tool smoke run (small N, debug build: checks nothing is lost)"
+BENCH_PROFILE=debug bash scripts/bench.sh smoke
+
 # The TypeScript protocol types are generated from the Rust types by the
 # tests above; in CI the committed copy must be the generated one.
 if [ -n "${CI:-}" ] && ! git diff --quiet -- web/src/lib/protocol; then

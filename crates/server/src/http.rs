@@ -9,6 +9,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use fastwebsockets::upgrade::IncomingUpgrade;
 use tchatche_hub::HubHandle;
 use tokio::net::TcpListener;
@@ -37,6 +38,12 @@ pub(crate) async fn serve(
     app: Router,
     mut stopped: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
+    // Chat frames are small and latency matters: no Nagle delay.
+    let listener = listener.tap_io(|stream| {
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "could not set TCP_NODELAY");
+        }
+    });
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

@@ -12,9 +12,6 @@ use tokio::time::{Duration, timeout};
 pub(crate) const CONTROL_QUEUE: usize = 8;
 /// Most frames put in one socket write.
 const MAX_BATCH: usize = 256;
-/// A write buffer grown past this is released after use, so a burst does not
-/// pin memory on an idle connection.
-const KEEP_BUFFER_BYTES: usize = 16 * 1024;
 /// Time allowed to say goodbye (the `closing` event and the close frame).
 const GOODBYE_TIMEOUT: Duration = Duration::from_secs(2);
 /// WebSocket close code for a normal closure, and for "going away".
@@ -153,8 +150,12 @@ pub(crate) async fn run<W: AsyncWrite + Unpin>(
                 {
                     return;
                 }
-                if buffer.capacity() > KEEP_BUFFER_BYTES {
+                // An idle connection keeps no buffers: most connections are
+                // idle most of the time, and a fresh allocation costs far less
+                // than the write that follows it.
+                if outbox.is_empty() {
                     buffer = Vec::new();
+                    batch = Vec::new();
                 }
             }
             Next::Close(reason) => {

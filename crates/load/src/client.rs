@@ -1,0 +1,257 @@
+//! One load client during set-up: connect from a chosen loopback address,
+//! read `welcome`, enter, join or create rooms, each request awaited with a
+//! timeout and a server refusal turned into an error naming its code.
+//!
+//! Set-up is not the hot path, so every frame is decoded in full with the
+//! protocol crate's types. Once set up, a scenario takes the bare socket
+//! ([`Client::into_socket`]) and reads it its own, cheaper way.
+
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use anyhow::{Context, anyhow, bail};
+use futures_util::{SinkExt, StreamExt};
+use tchatche_protocol::{
+    Command, Enter, ErrorCode, Event, Gender, PROTOCOL_VERSION, Request, UserId,
+};
+use tokio::net::{TcpSocket, TcpStream};
+use tokio::time::{Instant, timeout_at};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::{WebSocketStream, client_async_with_config};
+
+use crate::target::Target;
+
+/// A client's WebSocket connection.
+pub type Socket = WebSocketStream<TcpStream>;
+
+/// How long a request may wait for its reply (and a new connection for its
+/// `welcome`) before the client gives up.
+const REPLY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Read buffer of each socket. The library's default (128 KiB, allocated
+/// up front) would cost gigabytes over ten thousand clients; frames here are
+/// a few hundred bytes, and the buffer grows for the rare large one.
+const READ_BUFFER_BYTES: usize = 8 * 1024;
+
+/// The stable wire name of an error code (`nickname_taken`).
+pub fn code_name(code: ErrorCode) -> String {
+    match serde_json::to_value(code) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => format!("{code:?}"),
+    }
+}
+
+/// The server refused a request, or announced it was closing the connection.
+#[derive(Debug)]
+pub struct Refused {
+    /// The command refused (`enter`, `join`, …), or `closing`.
+    pub command: &'static str,
+    /// Why.
+    pub code: ErrorCode,
+    /// The field or value concerned, when the server said.
+    pub detail: Option<String>,
+}
+
+impl fmt::Display for Refused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} refused: {}", self.command, code_name(self.code))?;
+        if let Some(detail) = &self.detail {
+            write!(f, " ({detail})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Refused {}
+
+/// What `entered` told a client.
+#[derive(Clone, Debug)]
+#[expect(
+    dead_code,
+    reason = "fan-out needs neither; scenarios using the default rooms or private messages will"
+)]
+pub struct Entered {
+    /// Its session id.
+    pub user_id: UserId,
+    /// Slugs of the rooms of its band's directory.
+    pub rooms: Vec<String>,
+}
+
+/// A connected client, between `welcome` and the scenario's own loop.
+pub struct Client {
+    /// The connection.
+    socket: Socket,
+    /// The `req` number of the next request.
+    next_req: u32,
+}
+
+impl Client {
+    /// Connects to `target` from the loopback address `source` and reads the
+    /// server's `welcome`.
+    pub async fn connect(target: &Target, source: Ipv4Addr) -> anyhow::Result<Client> {
+        let tcp = TcpSocket::new_v4().context("creating a socket")?;
+        tcp.bind(SocketAddr::from((source, 0)))
+            .with_context(|| format!("binding a socket to {source}"))?;
+        let stream = tcp
+            .connect(SocketAddr::V4(target.addr))
+            .await
+            .with_context(|| format!("connecting to {} from {source}", target.addr))?;
+        // Messages are small and latency is measured: no Nagle delay.
+        stream.set_nodelay(true).context("setting TCP_NODELAY")?;
+        let config = WebSocketConfig::default()
+            .read_buffer_size(READ_BUFFER_BYTES)
+            .write_buffer_size(0);
+        let (socket, _response) =
+            client_async_with_config(target.url.as_str(), stream, Some(config))
+                .await
+                .context("WebSocket handshake")?;
+        let mut client = Client {
+            socket,
+            next_req: 1,
+        };
+        let deadline = Instant::now() + REPLY_TIMEOUT;
+        match client.next_event(deadline).await? {
+            Event::Welcome { .. } => Ok(client),
+            other => bail!("expected welcome first, got {}", event_type(&other)),
+        }
+    }
+
+    /// Enters as a 25-year-old guest named `nickname`.
+    pub async fn enter(&mut self, nickname: &str) -> anyhow::Result<Entered> {
+        let command = Command::Enter(Enter {
+            protocol: PROTOCOL_VERSION,
+            nickname: nickname.to_owned(),
+            age: 25,
+            gender: Gender::Homme,
+            department: "75".to_owned(),
+        });
+        match self.request("enter", command).await? {
+            Event::Entered { you, rooms, .. } => Ok(Entered {
+                user_id: you.id,
+                rooms: rooms.into_iter().map(|room| room.slug).collect(),
+            }),
+            other => bail!("enter answered with {}", event_type(&other)),
+        }
+    }
+
+    /// Joins the room `slug`.
+    pub async fn join(&mut self, slug: &str) -> anyhow::Result<()> {
+        let command = Command::Join {
+            room: slug.to_owned(),
+        };
+        match self.request("join", command).await? {
+            Event::Joined { .. } => Ok(()),
+            other => bail!("join answered with {}", event_type(&other)),
+        }
+    }
+
+    /// Creates a room named `name` (the client becomes its operator and
+    /// first member) and returns its slug.
+    pub async fn create_room(&mut self, name: &str) -> anyhow::Result<String> {
+        let command = Command::CreateRoom {
+            name: name.to_owned(),
+            topic: None,
+        };
+        match self.request("create_room", command).await? {
+            Event::Joined { room, .. } => Ok(room.slug),
+            other => bail!("create_room answered with {}", event_type(&other)),
+        }
+    }
+
+    /// The bare connection, for a scenario's own read loop.
+    pub fn into_socket(self) -> Socket {
+        self.socket
+    }
+
+    /// Sends `command` with a fresh `req` and waits for the event carrying
+    /// it, skipping everything else (broadcasts, other people's arrivals).
+    async fn request(&mut self, name: &'static str, command: Command) -> anyhow::Result<Event> {
+        let req = self.next_req;
+        self.next_req = self.next_req.wrapping_add(1);
+        let text = serde_json::to_string(&Request {
+            req: Some(req),
+            command,
+        })
+        .context("encoding a command")?;
+        self.socket
+            .send(Message::text(text))
+            .await
+            .with_context(|| format!("sending {name}"))?;
+        let deadline = Instant::now() + REPLY_TIMEOUT;
+        loop {
+            let event = self
+                .next_event(deadline)
+                .await
+                .with_context(|| format!("waiting for the reply to {name}"))?;
+            if let Event::Closing { reason, .. } = event {
+                return Err(Refused {
+                    command: "closing",
+                    code: reason,
+                    detail: None,
+                }
+                .into());
+            }
+            if reply_req(&event) != Some(req) {
+                continue;
+            }
+            return match event {
+                Event::Error(error) => Err(Refused {
+                    command: name,
+                    code: error.code,
+                    detail: error.detail,
+                }
+                .into()),
+                reply => Ok(reply),
+            };
+        }
+    }
+
+    /// The next event from the server, or an error if the connection ends
+    /// or nothing arrives by `deadline`.
+    async fn next_event(&mut self, deadline: Instant) -> anyhow::Result<Event> {
+        loop {
+            let frame = timeout_at(deadline, self.socket.next())
+                .await
+                .map_err(|_| anyhow!("nothing from the server within {REPLY_TIMEOUT:?}"))?;
+            match frame {
+                None => bail!("the server closed the connection"),
+                Some(Err(error)) => return Err(error).context("reading from the server"),
+                Some(Ok(Message::Text(text))) => {
+                    return serde_json::from_str(text.as_str()).with_context(|| {
+                        format!("undecodable frame from the server: {}", text.as_str())
+                    });
+                }
+                Some(Ok(Message::Close(close))) => {
+                    bail!("the server closed the connection ({close:?})")
+                }
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+}
+
+/// The `req` an event answers, if it is a reply.
+fn reply_req(event: &Event) -> Option<u32> {
+    match event {
+        Event::Entered { req, .. }
+        | Event::RoomList { req, .. }
+        | Event::Joined { req, .. }
+        | Event::Left { req, .. }
+        | Event::Sent { req, .. }
+        | Event::UserList { req, .. }
+        | Event::Ok { req }
+        | Event::Pong { req } => *req,
+        Event::Error(error) => error.req,
+        _ => None,
+    }
+}
+
+/// The wire `type` of an event, for messages about unexpected ones.
+fn event_type(event: &Event) -> String {
+    serde_json::to_value(event)
+        .ok()
+        .and_then(|value| value.get("type")?.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "an unknown event".to_owned())
+}

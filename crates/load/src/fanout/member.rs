@@ -1,0 +1,319 @@
+//! One fan-out client after set-up, and the pacing of a sender's messages.
+//!
+//! Each client gets one task ([`drive`]) that owns its socket for the rest of
+//! the run: it reads every frame (a client that stops reading would be cut
+//! off by the server as too slow), recognises stamped `message` frames by a
+//! prefix and substring search rather than by decoding the JSON, and records
+//! their latency. A sender's task also writes the `say` frames that its
+//! pacing task ([`send_messages`]) hands it through a channel, and gives a
+//! window permit back when its own copy of a message comes back.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use tchatche_protocol::{Command, ErrorCode, Event, Request, Say};
+use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep_until};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::client::Socket;
+use crate::latency::{Clock, DeliveryTallies, Stamp};
+
+/// What a `sent` frame starts with.
+const SENT_FRAME_PREFIX: &str = r#"{"type":"sent","#;
+/// What an `error` frame starts with.
+const ERROR_FRAME_PREFIX: &str = r#"{"type":"error","#;
+/// What a `closing` frame starts with.
+const CLOSING_FRAME_PREFIX: &str = r#"{"type":"closing","#;
+
+/// What every client task shares.
+#[derive(Debug)]
+pub struct Fleet {
+    /// The time origin of stamps.
+    pub clock: Clock,
+    /// Where deliveries are counted.
+    pub tallies: DeliveryTallies,
+    /// Clients set up and still connected.
+    pub live: AtomicUsize,
+}
+
+/// The link between a sender's pacing task, its client task and the
+/// scenario, which reads the counts to know when every message is accounted
+/// for.
+#[derive(Debug)]
+pub struct SenderLink {
+    /// One permit per message that may still be put in flight; closed when
+    /// the connection ends, which stops the pacing task.
+    pub window: Semaphore,
+    /// Messages handed to the socket.
+    pub sent: AtomicU64,
+    /// Messages the server acknowledged with `sent`.
+    pub accepted: AtomicU64,
+    /// Messages the server refused with `error`.
+    pub refused: AtomicU64,
+    /// The pacing task has nothing more to send.
+    pub finished: AtomicBool,
+}
+
+impl SenderLink {
+    /// A link allowing `window` messages in flight.
+    pub fn new(window: usize) -> SenderLink {
+        SenderLink {
+            window: Semaphore::new(window),
+            sent: AtomicU64::new(0),
+            accepted: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
+            finished: AtomicBool::new(false),
+        }
+    }
+
+    /// Every message sent has been acknowledged or refused.
+    pub fn settled(&self) -> bool {
+        self.accepted.load(Ordering::Relaxed) + self.refused.load(Ordering::Relaxed)
+            >= self.sent.load(Ordering::Relaxed)
+    }
+}
+
+/// Who a client is in its room.
+#[derive(Debug)]
+pub struct MemberPlan {
+    /// The client's index.
+    pub index: usize,
+    /// The index of its room's first member; the room's senders are the
+    /// members from there on.
+    pub room_first: usize,
+    /// How many of the room's members send.
+    pub room_senders: usize,
+    /// For a sender: its link and the frames its pacing task sends.
+    pub sender: Option<(Arc<SenderLink>, mpsc::Receiver<String>)>,
+}
+
+/// How a client's task ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MemberEnd {
+    /// The scenario stopped it; the connection was fine.
+    Stopped,
+    /// The server closed the connection.
+    ClosedByServer(String),
+    /// Reading or writing failed.
+    Failed(String),
+}
+
+/// What a client saw besides deliveries.
+#[derive(Debug)]
+pub struct MemberOutcome {
+    /// How its task ended.
+    pub end: MemberEnd,
+    /// The reason given in a `closing` frame, if one came.
+    pub closing: Option<ErrorCode>,
+    /// Codes of the `error` frames it received.
+    pub errors: Vec<ErrorCode>,
+}
+
+/// Runs one client until `stop` changes or the connection ends.
+pub async fn drive(
+    mut socket: Socket,
+    plan: MemberPlan,
+    fleet: Arc<Fleet>,
+    mut stop: watch::Receiver<bool>,
+) -> MemberOutcome {
+    let (link, mut outbound) = match plan.sender {
+        Some((link, outbound)) => (Some(link), Some(outbound)),
+        None => (None, None),
+    };
+    let mut receiver = Receiver {
+        index: plan.index,
+        room_first: plan.room_first,
+        last_seq: vec![None; plan.room_senders],
+        link: link.as_deref(),
+        fleet: &fleet,
+        closing: None,
+        errors: Vec::new(),
+    };
+    let end = loop {
+        tokio::select! {
+            _ = stop.changed() => break MemberEnd::Stopped,
+            frame = socket.next() => match frame {
+                Some(Ok(Message::Text(text))) => receiver.on_text(text.as_str()),
+                Some(Ok(Message::Close(close))) => {
+                    break MemberEnd::ClosedByServer(match close {
+                        Some(close) => format!("close frame {} {}", u16::from(close.code), close.reason),
+                        None => "close frame".to_owned(),
+                    });
+                }
+                Some(Ok(_)) => {}
+                Some(Err(error)) => break MemberEnd::Failed(format!("read: {error}")),
+                None => break MemberEnd::ClosedByServer("end of stream".to_owned()),
+            },
+            text = next_outbound(&mut outbound) => match text {
+                Some(text) => {
+                    if let Err(error) = socket.send(Message::text(text)).await {
+                        break MemberEnd::Failed(format!("write: {error}"));
+                    }
+                }
+                None => outbound = None,
+            },
+        }
+    };
+    let Receiver {
+        closing, errors, ..
+    } = receiver;
+    if end != MemberEnd::Stopped {
+        fleet.live.fetch_sub(1, Ordering::Relaxed);
+        if let Some(link) = &link {
+            link.window.close();
+        }
+    }
+    MemberOutcome {
+        end,
+        closing,
+        errors,
+    }
+}
+
+/// The next frame a sender's pacing task wants sent; never ready for a
+/// client that does not send.
+async fn next_outbound(outbound: &mut Option<mpsc::Receiver<String>>) -> Option<String> {
+    match outbound {
+        Some(outbound) => outbound.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The receiving side of one client.
+struct Receiver<'a> {
+    /// The client's index.
+    index: usize,
+    /// Index of the room's first member.
+    room_first: usize,
+    /// The last sequence number seen from each sender of the room, by the
+    /// sender's position in the room.
+    last_seq: Vec<Option<u32>>,
+    /// The client's sender link, if it sends.
+    link: Option<&'a SenderLink>,
+    /// Where deliveries go.
+    fleet: &'a Fleet,
+    /// The `closing` reason, once one came.
+    closing: Option<ErrorCode>,
+    /// `error` codes received.
+    errors: Vec<ErrorCode>,
+}
+
+impl Receiver<'_> {
+    /// Handles one text frame: the hot path.
+    fn on_text(&mut self, text: &str) {
+        if let Some(stamp) = Stamp::from_message_frame(text) {
+            let now = self.fleet.clock.now_nanos();
+            let in_order = match self
+                .last_seq
+                .get_mut(stamp.sender.wrapping_sub(self.room_first))
+            {
+                Some(last) if last.is_some_and(|last| stamp.seq <= last) => false,
+                Some(last) => {
+                    *last = Some(stamp.seq);
+                    true
+                }
+                // Not one of this room's senders: nothing to compare with.
+                None => true,
+            };
+            self.fleet.tallies.record(
+                self.index,
+                now.saturating_sub(stamp.sent_nanos),
+                now,
+                in_order,
+            );
+            if stamp.sender == self.index
+                && let Some(link) = self.link
+            {
+                link.window.add_permits(1);
+            }
+        } else if text.starts_with(SENT_FRAME_PREFIX) {
+            if let Some(link) = self.link {
+                link.accepted.fetch_add(1, Ordering::Relaxed);
+            }
+        } else if text.starts_with(ERROR_FRAME_PREFIX) || text.starts_with(CLOSING_FRAME_PREFIX) {
+            match serde_json::from_str::<Event>(text) {
+                Ok(Event::Error(error)) => {
+                    self.errors.push(error.code);
+                    // Only `say` carries a `req` once set up: the refused
+                    // message will not come back, so its permit must.
+                    if error.req.is_some()
+                        && let Some(link) = self.link
+                    {
+                        link.refused.fetch_add(1, Ordering::Relaxed);
+                        link.window.add_permits(1);
+                    }
+                }
+                Ok(Event::Closing { reason, .. }) => self.closing = Some(reason),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// How a sender paces its messages.
+#[derive(Debug, Clone)]
+pub struct SenderPlan {
+    /// The sender's client index.
+    pub index: usize,
+    /// The room it speaks in.
+    pub room: String,
+    /// How many messages it sends.
+    pub messages: u32,
+    /// Time between two messages (`None`: as fast as the window allows).
+    pub period: Option<Duration>,
+    /// When to send the first one; senders are staggered over one period.
+    pub first_send: Instant,
+}
+
+/// Sends a sender's stamped messages through its client task, at most
+/// `window` in flight, and marks the link finished.
+pub async fn send_messages(
+    plan: SenderPlan,
+    link: Arc<SenderLink>,
+    outbound: mpsc::Sender<String>,
+    clock: Clock,
+) {
+    let mut pacing = plan.period.map(|period| {
+        let mut pacing = interval_at(plan.first_send, period);
+        pacing.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        pacing
+    });
+    if pacing.is_none() {
+        sleep_until(plan.first_send).await;
+    }
+    for seq in 0..plan.messages {
+        if let Some(pacing) = &mut pacing {
+            pacing.tick().await;
+        }
+        // A closed window means the connection ended.
+        let Ok(permit) = link.window.acquire().await else {
+            break;
+        };
+        permit.forget();
+        let body = Stamp {
+            sent_nanos: clock.now_nanos(),
+            sender: plan.index,
+            seq,
+        }
+        .body();
+        let request = Request {
+            req: Some(seq + 1),
+            command: Command::Say(Say {
+                room: plan.room.clone(),
+                body,
+                reply_to: None,
+            }),
+        };
+        let Ok(frame) = serde_json::to_string(&request) else {
+            break;
+        };
+        if outbound.send(frame).await.is_err() {
+            break;
+        }
+        link.sent.fetch_add(1, Ordering::Relaxed);
+    }
+    link.finished.store(true, Ordering::Relaxed);
+}

@@ -1,0 +1,106 @@
+//! Where the load goes: the server's WebSocket URL, checked to point at this
+//! machine, and the loopback source addresses client sockets are spread over.
+//!
+//! One source address has about 28,000 ephemeral ports; ten thousand clients
+//! and the leftovers of the previous run (sockets in TIME_WAIT) would exhaust
+//! them, so client `i` binds to `127.0.0.(1 + i % 250)` before connecting.
+//! Every address of 127.0.0.0/8 is local on Linux, so nothing is configured.
+
+use std::net::{Ipv4Addr, SocketAddrV4};
+
+use anyhow::{Context, bail};
+use tokio_tungstenite::tungstenite::http::Uri;
+
+/// How many loopback source addresses sockets are spread over
+/// (127.0.0.1 to 127.0.0.250).
+const SOURCE_ADDRESSES: usize = 250;
+
+/// The server under load: its URL and the socket address it resolves to.
+#[derive(Clone, Debug)]
+pub struct Target {
+    /// The WebSocket URL, as given; used for the handshake request.
+    pub url: String,
+    /// The loopback address and port the URL names.
+    pub addr: SocketAddrV4,
+}
+
+impl Target {
+    /// Parses a `ws://` URL and refuses any host that is not an IPv4 loopback
+    /// address or `localhost`: ten thousand connections must never leave
+    /// this machine by mistake.
+    pub fn parse(url: &str) -> anyhow::Result<Target> {
+        let uri: Uri = url
+            .parse()
+            .with_context(|| format!("{url:?} is not a URL"))?;
+        match uri.scheme_str() {
+            Some("ws") => {}
+            Some("wss") => bail!(
+                "{url}: wss is not supported; the load tool speaks plain ws to a server on this machine"
+            ),
+            _ => bail!("{url}: the URL must start with ws://"),
+        }
+        let host = uri
+            .host()
+            .with_context(|| format!("{url}: the URL has no host"))?;
+        let ip = if host.eq_ignore_ascii_case("localhost") {
+            Ipv4Addr::LOCALHOST
+        } else {
+            match host.parse::<Ipv4Addr>() {
+                Ok(ip) if ip.is_loopback() => ip,
+                _ => bail!(
+                    "{url}: refusing to load {host}; only IPv4 loopback addresses \
+                     (127.x.x.x or localhost) are allowed"
+                ),
+            }
+        };
+        let port = uri.port_u16().unwrap_or(80);
+        Ok(Target {
+            url: url.to_owned(),
+            addr: SocketAddrV4::new(ip, port),
+        })
+    }
+}
+
+/// The loopback address client number `index` binds its socket to.
+pub fn source_address(index: usize) -> Ipv4Addr {
+    // The remainder is below 250, so the last octet stays within 1..=250.
+    let offset = u8::try_from(index % SOURCE_ADDRESSES).unwrap_or(0);
+    Ipv4Addr::new(127, 0, 0, 1 + offset)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_loopback_urls_only() {
+        let target = Target::parse("ws://127.0.0.1:8080/ws").map(|target| target.addr);
+        assert_eq!(
+            target.ok(),
+            Some(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 8080))
+        );
+        let target = Target::parse("ws://localhost/ws").map(|target| target.addr);
+        assert_eq!(
+            target.ok(),
+            Some(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 80))
+        );
+        assert!(Target::parse("ws://127.3.2.1:9/ws").is_ok());
+        for refused in [
+            "ws://10.0.0.1:8080/ws",
+            "ws://example.com/ws",
+            "ws://[::1]:8080/ws",
+            "wss://127.0.0.1/ws",
+            "http://127.0.0.1/ws",
+            "not a url",
+        ] {
+            assert!(Target::parse(refused).is_err(), "{refused}");
+        }
+    }
+
+    #[test]
+    fn source_addresses_cycle_over_250_loopback_hosts() {
+        assert_eq!(source_address(0), Ipv4Addr::new(127, 0, 0, 1));
+        assert_eq!(source_address(249), Ipv4Addr::new(127, 0, 0, 250));
+        assert_eq!(source_address(250), Ipv4Addr::new(127, 0, 0, 1));
+    }
+}
