@@ -4,7 +4,9 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
-use crate::{Config, EntryConfig, HistoryConfig, LimitsConfig, ServerConfig, default_rooms};
+use crate::{
+    Config, EntryConfig, HistoryConfig, IrcConfig, LimitsConfig, ServerConfig, default_rooms,
+};
 
 /// Nickname roots reserved for staff and the service (lower-case ASCII; the
 /// safety crate also refuses their variants).
@@ -86,7 +88,26 @@ impl Default for Config {
             entry: EntryConfig::default(),
             limits: LimitsConfig::default(),
             history: HistoryConfig::default(),
+            irc: IrcConfig::default(),
             rooms: default_rooms(),
+        }
+    }
+}
+
+impl Default for IrcConfig {
+    fn default() -> Self {
+        IrcConfig {
+            enabled: true,
+            addr: SocketAddr::from((Ipv4Addr::UNSPECIFIED, 6667)),
+            server_name: "tchatche".to_owned(),
+            motd: vec![
+                "Bienvenue sur tchatche : soyez respectueux, les règles s'appliquent ici aussi."
+                    .to_owned(),
+                "Signaler un contenu illégal : https://www.internet-signalement.gouv.fr (Pharos)."
+                    .to_owned(),
+                "Jeunes, harcèlement : appelez le 3018 (gratuit, anonyme).".to_owned(),
+            ],
+            default_guest_profile: String::new(),
         }
     }
 }

@@ -29,6 +29,8 @@ pub struct Config {
     pub limits: LimitsConfig,
     /// Room history.
     pub history: HistoryConfig,
+    /// The IRC gateway.
+    pub irc: IrcConfig,
     /// The seeded rooms. When the file has no `[[rooms]]`, [`default_rooms`] is used.
     pub rooms: Vec<RoomConfig>,
 }
@@ -88,6 +90,25 @@ pub struct HistoryConfig {
     pub scrollback: u32,
     /// Days room messages are kept, default 30.
     pub retention_days: u32,
+}
+
+/// The IRC gateway.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct IrcConfig {
+    /// Whether the gateway listens at all, default true.
+    pub enabled: bool,
+    /// Plain-text IRC address (`TCHATCHE_IRC_ADDR`), default `0.0.0.0:6667`.
+    pub addr: SocketAddr,
+    /// The server name shown to IRC clients, default `tchatche`.
+    pub server_name: String,
+    /// Message of the day, one entry per line.
+    pub motd: Vec<String>,
+    /// A profile (`age gender département`, as in the USER real name) given
+    /// to IRC guests who send none. Off by default: without a profile,
+    /// registration is refused with an explanation. For adults-only or
+    /// private instances and for conformance suites. Empty: off.
+    pub default_guest_profile: String,
 }
 
 /// Which band(s) a seeded room exists in.

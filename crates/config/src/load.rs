@@ -259,6 +259,7 @@ const ENV_OVERRIDES: &[(&str, &str, ApplyOverride)] = &[
     ("TCHATCHE_MAX_FRAME_BYTES",        "limits.max_frame_bytes",     |c, v| set(&mut c.limits.max_frame_bytes, v)),
     ("TCHATCHE_SCROLLBACK",             "history.scrollback",         |c, v| set(&mut c.history.scrollback, v)),
     ("TCHATCHE_HISTORY_RETENTION_DAYS", "history.retention_days",     |c, v| set(&mut c.history.retention_days, v)),
+    ("TCHATCHE_IRC_ADDR",               "irc.addr",                   |c, v| set(&mut c.irc.addr, v)),
 ];
 
 fn set<T>(setting: &mut T, value: &str) -> Result<(), String>
@@ -450,7 +451,7 @@ mod tests {
     use serde::Deserialize;
 
     use super::*;
-    use crate::{EntryConfig, HistoryConfig, LimitsConfig, RoomConfig, ServerConfig};
+    use crate::{EntryConfig, HistoryConfig, IrcConfig, LimitsConfig, RoomConfig, ServerConfig};
 
     fn no_env(_: &str) -> Option<String> {
         None
@@ -682,6 +683,7 @@ mod tests {
             ("TCHATCHE_MAX_FRAME_BYTES", "4096"),
             ("TCHATCHE_SCROLLBACK", "100"),
             ("TCHATCHE_HISTORY_RETENTION_DAYS", "7"),
+            ("TCHATCHE_IRC_ADDR", "127.0.0.1:6668"),
         ]);
         let config = load(None, &env).unwrap();
         let expected = Config {
@@ -703,6 +705,10 @@ mod tests {
             history: HistoryConfig {
                 scrollback: 100,
                 retention_days: 7,
+            },
+            irc: IrcConfig {
+                addr: "127.0.0.1:6668".parse().unwrap(),
+                ..IrcConfig::default()
             },
             rooms: default_rooms(),
         };
@@ -993,6 +999,7 @@ mod tests {
             ("entry", fields_of::<EntryConfig>()),
             ("limits", fields_of::<LimitsConfig>()),
             ("history", fields_of::<HistoryConfig>()),
+            ("irc", fields_of::<IrcConfig>()),
         ];
         let top_level = fields_of::<Config>();
         assert_eq!(

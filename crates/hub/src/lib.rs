@@ -21,7 +21,10 @@ use std::sync::Arc;
 
 pub use handle::{Connection, ConnectionInfo, HubHandle, HubStopped, Transport};
 pub use ids::now_ms;
-pub use outbox::{CloseWatch, Next, OutboxReceiver, Outgoing, QueueError, WireFormat};
+pub use outbox::{
+    CloseWatch, Next, OutboxReceiver, Outgoing, QueueError, WireFormat, WriteStopped,
+    write_unless_too_slow,
+};
 pub use settings::HubSettings;
 
 use tchatche_bus::BusLink;

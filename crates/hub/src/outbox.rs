@@ -9,7 +9,10 @@
 use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
+use std::time::Duration;
 use tchatche_protocol::{ErrorCode, Event};
+
+use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, watch};
 
 /// The wire formats a frame may be encoded into.
@@ -173,6 +176,49 @@ impl CloseWatch {
             None => std::future::pending().await,
         }
     }
+}
+
+/// The connection is gone, or must be dropped without a goodbye.
+#[derive(Debug, PartialEq, Eq)]
+pub struct WriteStopped;
+
+/// Writes `buffer` to a connection's socket, for transports. A client that
+/// stops reading blocks this write; the hub then finds its queue full and
+/// asks to close as too slow, which abandons the write at once. Any other
+/// close request leaves the write `goodbye` to finish, so the goodbye that
+/// follows is not cut.
+pub async fn write_unless_too_slow<W: AsyncWrite + Unpin>(
+    socket: &mut W,
+    buffer: &[u8],
+    close_watch: &mut CloseWatch,
+    goodbye: Duration,
+) -> Result<(), WriteStopped> {
+    let mut offset = 0;
+    let mut deadline = None;
+    while offset < buffer.len() {
+        let written = match deadline {
+            Some(deadline) => tokio::time::timeout_at(deadline, socket.write(&buffer[offset..]))
+                .await
+                .map_err(|_| WriteStopped)?,
+            None => tokio::select! {
+                biased;
+                reason = close_watch.closed() => {
+                    if reason == ErrorCode::TooSlow {
+                        return Err(WriteStopped);
+                    }
+                    deadline = Some(tokio::time::Instant::now() + goodbye);
+                    continue;
+                }
+                // `write` is cancel safe: when the other branch wins, nothing was written.
+                written = socket.write(&buffer[offset..]) => written,
+            },
+        };
+        match written {
+            Ok(0) | Err(_) => return Err(WriteStopped),
+            Ok(n) => offset += n,
+        }
+    }
+    Ok(())
 }
 
 /// A new bounded queue of `capacity` frames.

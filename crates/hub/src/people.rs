@@ -84,6 +84,27 @@ impl Hub {
         Ok(())
     }
 
+    pub(crate) fn whois(&mut self, id: UserId, req: Option<u32>, nick: &str) -> Outcome {
+        let now = Instant::now().into_std();
+        let band = self.person(id, req)?.band;
+        let key = tchatche_safety::nickname::nickname_key(nick);
+        let found = self
+            .nicknames
+            .get(&key)
+            .and_then(|other| Some((*other, self.sessions.get(other)?.person.as_ref()?)))
+            .filter(|(_, person)| may_see(band, person.band));
+        let Some((other, person)) = found else {
+            return Err(refuse(req, ErrorCode::UserNotFound));
+        };
+        let event = Event::UserInfo {
+            req,
+            user: person.summary(other, now),
+            rooms: person.rooms.clone(),
+        };
+        self.send(id, event);
+        Ok(())
+    }
+
     pub(crate) fn watch_presence(&mut self, id: UserId, req: Option<u32>, on: bool) -> Outcome {
         let person = self.person_mut(id, req)?;
         person.watching_presence = on;

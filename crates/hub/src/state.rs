@@ -444,6 +444,7 @@ impl Hub {
                 self.send(id, Event::Ok { req });
                 Ok(())
             }
+            Command::Whois { nick } => self.whois(id, req, &nick),
             Command::Ping {} => {
                 self.send(id, Event::Pong { req });
                 Ok(())

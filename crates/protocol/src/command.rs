@@ -99,6 +99,11 @@ pub enum Command {
         /// Everyone of my band, or nobody.
         accept: DmAcceptance,
     },
+    /// Look someone of my band up by nickname (case and lookalikes folded).
+    Whois {
+        /// The nickname.
+        nick: String,
+    },
     /// Keep-alive; answered with `pong`.
     Ping {},
 }
@@ -122,6 +127,7 @@ impl Command {
         "dm_typing",
         "dm_seen",
         "set_dm_privacy",
+        "whois",
         "ping",
     ];
 }

@@ -145,6 +145,17 @@ pub enum Event {
         /// Page size used.
         page_size: u32,
     },
+    /// Answer to `whois`.
+    UserInfo {
+        /// Request number.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        req: Option<u32>,
+        /// Who.
+        user: UserSummary,
+        /// The rooms they are in.
+        rooms: Vec<String>,
+    },
     /// Someone of my band arrived (needs `watch_presence`).
     UserOnline {
         /// Who.

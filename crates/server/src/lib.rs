@@ -25,6 +25,8 @@ const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 /// A running server.
 pub struct Server {
     http_addr: SocketAddr,
+    irc_addr: Option<SocketAddr>,
+    irc_task: Option<JoinHandle<()>>,
     hub: HubHandle,
     hub_task: JoinHandle<()>,
     http_task: JoinHandle<std::io::Result<()>>,
@@ -83,10 +85,34 @@ impl Server {
                 max_bad_frames: config.limits.max_bad_frames,
             },
         });
-        let http_task = tokio::spawn(http::serve(listener, app, stopped));
+        let http_task = tokio::spawn(http::serve(listener, app, stopped.clone()));
+        let (irc_addr, irc_task) = if config.irc.enabled {
+            let listener = TcpListener::bind(config.irc.addr)
+                .await
+                .with_context(|| format!("listening for IRC on {}", config.irc.addr))?;
+            let irc_addr = listener.local_addr().context("reading the IRC address")?;
+            let settings = Arc::new(tchatche_irc::IrcSettings {
+                server_name: config.irc.server_name.clone(),
+                motd: config.irc.motd.clone(),
+                default_guest_profile: config.irc.default_guest_profile.clone(),
+            });
+            let task = tokio::spawn(tchatche_irc::serve(
+                listener,
+                hub.clone(),
+                settings,
+                Arc::clone(&connections),
+                stopped,
+            ));
+            tracing::info!(%irc_addr, "IRC gateway is listening");
+            (Some(irc_addr), Some(task))
+        } else {
+            (None, None)
+        };
         tracing::info!(%http_addr, data_dir = %config.server.data_dir.display(), "tchatche is listening");
         Ok(Server {
             http_addr,
+            irc_addr,
+            irc_task,
             hub,
             hub_task,
             http_task,
@@ -103,6 +129,11 @@ impl Server {
     /// The address HTTP and WebSocket clients connect to.
     pub fn http_addr(&self) -> SocketAddr {
         self.http_addr
+    }
+
+    /// The address IRC clients connect to, when the gateway is enabled.
+    pub fn irc_addr(&self) -> Option<SocketAddr> {
+        self.irc_addr
     }
 
     /// Stops accepting, tells every client, waits (up to the grace period)
@@ -123,6 +154,9 @@ impl Server {
             Ok(Ok(Err(error))) => tracing::warn!(%error, "http server ended with an error"),
             Ok(_) => {}
             Err(_) => tracing::warn!("http server did not stop within the grace period"),
+        }
+        if let Some(irc_task) = self.irc_task {
+            let _ = irc_task.await;
         }
         self.pruner.abort();
         let written = self

@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 use fastwebsockets::{Frame, OpCode, Payload};
-use tchatche_hub::{Next, OutboxReceiver, Outgoing, WireFormat};
+use tchatche_hub::{Next, OutboxReceiver, Outgoing, WireFormat, write_unless_too_slow};
 use tchatche_protocol::{ErrorCode, Event, encode_event};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
@@ -60,46 +60,6 @@ fn close_code(reason: ErrorCode) -> u16 {
     }
 }
 
-/// The connection is gone, or must be dropped without a goodbye.
-struct Stop;
-
-/// Writes `buffer` out. A client that stops reading blocks this write; the
-/// hub then finds its queue full and asks to close as too slow, which drops
-/// the connection at once. Any other close request leaves the write
-/// [`GOODBYE_TIMEOUT`] to finish, so the goodbye that follows is not cut.
-async fn write_out<W: AsyncWrite + Unpin>(
-    socket: &mut W,
-    buffer: &[u8],
-    close_watch: &mut tchatche_hub::CloseWatch,
-) -> Result<(), Stop> {
-    let mut offset = 0;
-    let mut deadline = None;
-    while offset < buffer.len() {
-        let written = match deadline {
-            Some(deadline) => tokio::time::timeout_at(deadline, socket.write(&buffer[offset..]))
-                .await
-                .map_err(|_| Stop)?,
-            None => tokio::select! {
-                biased;
-                reason = close_watch.closed() => {
-                    if reason == ErrorCode::TooSlow {
-                        return Err(Stop);
-                    }
-                    deadline = Some(tokio::time::Instant::now() + GOODBYE_TIMEOUT);
-                    continue;
-                }
-                // `write` is cancel safe: when the other branch wins, nothing was written.
-                written = socket.write(&buffer[offset..]) => written,
-            },
-        };
-        match written {
-            Ok(0) | Err(_) => return Err(Stop),
-            Ok(n) => offset += n,
-        }
-    }
-    Ok(())
-}
-
 /// Writes until the connection closes.
 pub(crate) async fn run<W: AsyncWrite + Unpin>(
     mut socket: W,
@@ -144,7 +104,7 @@ pub(crate) async fn run<W: AsyncWrite + Unpin>(
                     let text = frame.encoded(WireFormat::Json, encode_event);
                     append_frame(&mut buffer, OpCode::Text, &text);
                 }
-                if write_out(&mut socket, &buffer, &mut close_watch)
+                if write_unless_too_slow(&mut socket, &buffer, &mut close_watch, GOODBYE_TIMEOUT)
                     .await
                     .is_err()
                 {

@@ -10,6 +10,7 @@ mod bands;
 mod binary;
 mod dms;
 mod entry;
+mod irc;
 mod people;
 mod rooms;
 mod slow;

@@ -10,6 +10,7 @@ use tchatche::Server;
 use tchatche_config::Config;
 use tchatche_protocol::{Event, MessageId, RoomMessage, UserId};
 use tempfile::TempDir;
+use tokio::io::AsyncBufReadExt;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
@@ -32,6 +33,7 @@ impl TestServer {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let mut config = Config::default();
         config.server.http_addr = "127.0.0.1:0".parse().unwrap();
+        config.irc.addr = "127.0.0.1:0".parse().unwrap();
         config.server.data_dir = data_dir.path().to_owned();
         config.server.shutdown_grace_secs = 5;
         change(&mut config);
@@ -67,6 +69,35 @@ impl TestServer {
 
     pub fn http_addr(&self) -> std::net::SocketAddr {
         self.server.as_ref().expect("running").http_addr()
+    }
+
+    pub fn irc_addr(&self) -> std::net::SocketAddr {
+        self.server
+            .as_ref()
+            .expect("running")
+            .irc_addr()
+            .expect("IRC enabled")
+    }
+
+    /// A raw IRC connection, not registered yet.
+    pub async fn irc(&self) -> IrcClient {
+        let stream = TcpStream::connect(self.irc_addr())
+            .await
+            .expect("IRC connects");
+        let (read, write) = stream.into_split();
+        IrcClient {
+            lines: tokio::io::BufReader::new(read).lines(),
+            write,
+            nick: String::new(),
+            seen: VecDeque::new(),
+        }
+    }
+
+    /// An IRC user registered with this nickname and real name (`25 H 75`).
+    pub async fn irc_user(&self, nick: &str, realname: &str) -> IrcClient {
+        let mut client = self.irc().await;
+        client.register(nick, realname).await;
+        client
     }
 
     pub fn data_dir(&self) -> &std::path::Path {
@@ -346,5 +377,100 @@ pub fn error_code(event: &Event) -> String {
             .unwrap()
             .to_owned(),
         other => panic!("not an error: {other:?}"),
+    }
+}
+
+/// A raw IRC client speaking lines over TCP.
+pub struct IrcClient {
+    lines: tokio::io::Lines<tokio::io::BufReader<tokio::net::tcp::OwnedReadHalf>>,
+    pub write: tokio::net::tcp::OwnedWriteHalf,
+    pub nick: String,
+    /// Lines read while waiting for another one.
+    seen: VecDeque<String>,
+}
+
+impl IrcClient {
+    pub async fn send(&mut self, line: &str) {
+        use tokio::io::AsyncWriteExt;
+        self.write
+            .write_all(format!("{line}\r\n").as_bytes())
+            .await
+            .expect("IRC send");
+    }
+
+    pub async fn send_bytes(&mut self, bytes: &[u8]) {
+        use tokio::io::AsyncWriteExt;
+        self.write.write_all(bytes).await.expect("IRC send");
+    }
+
+    /// The next line, or None when the server closed the connection.
+    pub async fn next_line(&mut self) -> Option<String> {
+        if let Some(line) = self.seen.pop_front() {
+            return Some(line);
+        }
+        tokio::time::timeout(WAIT, self.lines.next_line())
+            .await
+            .unwrap_or_else(|_| panic!("{}: no IRC line before the timeout", self.nick))
+            .expect("IRC read")
+    }
+
+    /// The first line (already read or new) that matches; others stay.
+    pub async fn expect(&mut self, what: &str, mut matches: impl FnMut(&str) -> bool) -> String {
+        if let Some(position) = self.seen.iter().position(|line| matches(line)) {
+            return self.seen.remove(position).expect("valid position");
+        }
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let line = tokio::time::timeout(remaining, self.lines.next_line())
+                .await
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "{}: timed out waiting for {what}; saw {:?}",
+                        self.nick, self.seen
+                    )
+                })
+                .expect("IRC read")
+                .unwrap_or_else(|| {
+                    panic!(
+                        "{}: connection closed waiting for {what}; saw {:?}",
+                        self.nick, self.seen
+                    )
+                });
+            if matches(&line) {
+                return line;
+            }
+            self.seen.push_back(line);
+        }
+    }
+
+    /// Waits for a numeric reply (`001`, `433`…).
+    pub async fn numeric(&mut self, code: &str) -> String {
+        let pattern = format!(" {code} ");
+        self.expect(&format!("numeric {code}"), |line| line.contains(&pattern))
+            .await
+    }
+
+    pub async fn register(&mut self, nick: &str, realname: &str) {
+        self.nick = nick.to_owned();
+        self.send(&format!("NICK {nick}")).await;
+        self.send(&format!("USER {nick} 0 * :{realname}")).await;
+        self.numeric("001").await;
+        self.numeric("376").await;
+    }
+
+    /// Every line up to the answer of a LUSERS sent now. LUSERS goes
+    /// through the hub, which handles everything in order, so anything caused
+    /// by what happened before this call arrives before that answer.
+    pub async fn lines_before_sync(&mut self) -> Vec<String> {
+        self.send("LUSERS").await;
+        let mut lines: Vec<String> = self.seen.drain(..).collect();
+        loop {
+            let line = self.next_line().await.expect("connection open");
+            if line.contains(" 255 ") {
+                return lines;
+            }
+            lines.push(line);
+        }
     }
 }

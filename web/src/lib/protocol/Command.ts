@@ -70,4 +70,8 @@ up_to: MessageId, } | { "type": "set_dm_privacy",
 /**
  * Everyone of my band, or nobody.
  */
-accept: DmAcceptance, } | { "type": "ping", };
+accept: DmAcceptance, } | { "type": "whois", 
+/**
+ * The nickname.
+ */
+nick: string, } | { "type": "ping", };

@@ -157,7 +157,19 @@ page: number,
 /**
  * Page size used.
  */
-page_size: number, } | { "type": "user_online", 
+page_size: number, } | { "type": "user_info", 
+/**
+ * Request number.
+ */
+req?: number, 
+/**
+ * Who.
+ */
+user: UserSummary, 
+/**
+ * The rooms they are in.
+ */
+rooms: Array<string>, } | { "type": "user_online", 
 /**
  * Who.
  */

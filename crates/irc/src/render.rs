@@ -1,0 +1,277 @@
+//! Hub events as IRC lines: sources, real names, modes, and the shared
+//! encoding of room messages.
+//!
+//! A room message is encoded once for every IRC recipient
+//! ([`encode_room_message`], cached by the hub's `Outgoing`): tags first,
+//! so a client without tags gets the same bytes with the tag prefix cut
+//! ([`without_tags`]).
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use bytes::Bytes;
+use tchatche_protocol::{DirectMessage, Event, RoomFlags, RoomMessage, UserSummary};
+
+use crate::codec::Message;
+use crate::session::channel_name;
+
+/// The host part of every user's source: addresses are never shown.
+pub const HOST: &str = "tchatche";
+/// Bytes of text per line when a message is split for IRC.
+const CHUNK_BYTES: usize = 350;
+
+/// `nick!~guest@tchatche`.
+pub fn mask(nick: &str) -> String {
+    format!("{nick}!~guest@{HOST}")
+}
+
+/// The real name shown for someone: their profile, as they would give it.
+pub fn realname(user: &UserSummary) -> String {
+    let gender = match user.gender {
+        tchatche_protocol::Gender::Homme => "H",
+        tchatche_protocol::Gender::Femme => "F",
+        tchatche_protocol::Gender::Autre => "A",
+    };
+    format!("{} {gender} {}", user.age, user.department)
+}
+
+/// The `req` a reply carries, if any.
+pub fn req_of(event: &Event) -> Option<u32> {
+    match event {
+        Event::Entered { req, .. }
+        | Event::RoomList { req, .. }
+        | Event::Joined { req, .. }
+        | Event::Left { req, .. }
+        | Event::Sent { req, .. }
+        | Event::UserList { req, .. }
+        | Event::UserInfo { req, .. }
+        | Event::Ok { req }
+        | Event::Pong { req } => *req,
+        Event::Error(error) => error.req,
+        _ => None,
+    }
+}
+
+/// Channel modes as IRC shows them (`+mntl 10`).
+pub fn channel_modes(flags: &RoomFlags) -> String {
+    let mut modes = String::from("+");
+    if flags.moderated {
+        modes.push('m');
+    }
+    modes.push_str("nt");
+    if let Some(capacity) = flags.capacity {
+        modes.push_str(&format!("l {capacity}"));
+    }
+    modes
+}
+
+/// The MODE lines (as parameter lists after the channel) that turn `old`
+/// into `new`, both as given by [`channel_modes`].
+pub fn mode_changes(old: &str, new: &str) -> Vec<Vec<String>> {
+    let parse = |modes: &str| {
+        let mut parts = modes.split(' ');
+        let letters = parts.next().unwrap_or("").to_owned();
+        (letters.contains('m'), parts.next().map(str::to_owned))
+    };
+    let (old_moderated, old_limit) = parse(old);
+    let (new_moderated, new_limit) = parse(new);
+    let mut changes = Vec::new();
+    if old_moderated != new_moderated {
+        changes.push(vec![if new_moderated { "+m" } else { "-m" }.to_owned()]);
+    }
+    if old_limit != new_limit {
+        match new_limit {
+            Some(limit) => changes.push(vec!["+l".to_owned(), limit]),
+            None => changes.push(vec!["-l".to_owned()]),
+        }
+    }
+    changes
+}
+
+/// RFC 3339 time with milliseconds, as the `time` tag wants it.
+fn server_time(at_ms: u64) -> String {
+    humantime::format_rfc3339_millis(UNIX_EPOCH + Duration::from_millis(at_ms)).to_string()
+}
+
+/// Splits a body into IRC-sized lines: one per line of text, long ones cut
+/// at character boundaries.
+fn body_lines(body: &str) -> Vec<&str> {
+    let mut lines = Vec::new();
+    for line in body.split('\n') {
+        let mut rest = line.trim_end_matches('\r');
+        if rest.is_empty() {
+            continue;
+        }
+        while rest.len() > CHUNK_BYTES {
+            let mut cut = CHUNK_BYTES;
+            while !rest.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            lines.push(&rest[..cut]);
+            rest = &rest[cut..];
+        }
+        lines.push(rest);
+    }
+    lines
+}
+
+/// When and which message: the `time` and `msgid` tags.
+struct Stamp {
+    at_ms: u64,
+    id: u64,
+}
+
+/// Appends `source command target :line` for each line of `body`, tagged
+/// with `stamp` when given.
+fn text_lines(
+    out: &mut String,
+    stamp: Option<Stamp>,
+    source: &str,
+    command: &str,
+    target: &str,
+    body: &str,
+) {
+    for text in body_lines(body) {
+        let mut message = Message::new(Some(source), command, &[target, text]);
+        if let Some(stamp) = &stamp {
+            message
+                .tags
+                .push(("time".to_owned(), Some(server_time(stamp.at_ms))));
+            message
+                .tags
+                .push(("msgid".to_owned(), Some(stamp.id.to_string())));
+        }
+        message.write(out);
+    }
+}
+
+/// The IRC encoding of a room message, with tags; shared by every IRC
+/// recipient through the hub's `Outgoing` cache. Other events encode to
+/// nothing here: sessions render them.
+pub fn encode_room_message(event: &Event) -> Bytes {
+    let Event::Message(message) = event else {
+        return Bytes::new();
+    };
+    Bytes::from(room_message_lines(message, true))
+}
+
+fn room_message_lines(message: &RoomMessage, tags: bool) -> String {
+    let mut out = String::new();
+    text_lines(
+        &mut out,
+        tags.then_some(Stamp {
+            at_ms: message.at,
+            id: message.id.0,
+        }),
+        &mask(&message.author.nick),
+        "PRIVMSG",
+        &channel_name(&message.room),
+        &message.body,
+    );
+    out
+}
+
+/// The lines of a private message, from the sender's mask to the recipient.
+pub fn dm_lines(message: &DirectMessage, command: &str, tags: bool) -> String {
+    let mut out = String::new();
+    text_lines(
+        &mut out,
+        tags.then_some(Stamp {
+            at_ms: message.at,
+            id: message.id.0,
+        }),
+        &mask(&message.from.nick),
+        command,
+        &message.to.nick,
+        &message.body,
+    );
+    out
+}
+
+/// Appends tagged lines to `out`, cutting each line's tag prefix when the
+/// client takes no tags.
+pub fn append_lines(out: &mut Vec<u8>, tagged: &[u8], tags: bool) {
+    if tags {
+        out.extend_from_slice(tagged);
+        return;
+    }
+    for line in tagged.split_inclusive(|&byte| byte == b'\n') {
+        out.extend_from_slice(without_tags(line));
+    }
+}
+
+/// One line without its `@tags ` prefix.
+pub fn without_tags(line: &[u8]) -> &[u8] {
+    if line.first() != Some(&b'@') {
+        return line;
+    }
+    match line.iter().position(|&byte| byte == b' ') {
+        Some(space) => &line[space + 1..],
+        None => line,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tchatche_protocol::{Author, MessageId, UserId};
+
+    fn message(body: &str) -> RoomMessage {
+        RoomMessage {
+            room: "paris".into(),
+            id: MessageId(42),
+            author: Author {
+                id: UserId(1),
+                nick: "Alice".into(),
+            },
+            body: body.into(),
+            at: 1_767_225_600_123,
+            reply: None,
+            mentions: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn room_messages_encode_once_with_tags_and_cut_cleanly_without() {
+        let tagged = encode_room_message(&Event::Message(message("salut")));
+        assert_eq!(
+            &tagged[..],
+            b"@time=2026-01-01T00:00:00.123Z;msgid=42 :Alice!~guest@tchatche PRIVMSG #paris :salut\r\n"
+        );
+        let mut plain = Vec::new();
+        append_lines(&mut plain, &tagged, false);
+        assert_eq!(plain, b":Alice!~guest@tchatche PRIVMSG #paris :salut\r\n");
+    }
+
+    #[test]
+    fn long_and_multi_line_bodies_become_several_lines() {
+        let body = format!("ligne un\n{}", "é".repeat(300));
+        let lines = room_message_lines(&message(&body), false);
+        let lines: Vec<_> = lines.lines().collect();
+        assert_eq!(lines.len(), 3);
+        assert!(lines.iter().all(|line| line.len() <= 512));
+        assert!(lines[0].ends_with(":ligne un") || lines[0].ends_with(" ligne un"));
+    }
+
+    #[test]
+    fn modes_and_their_changes() {
+        let plain = channel_modes(&RoomFlags::default());
+        assert_eq!(plain, "+nt");
+        let moderated = channel_modes(&RoomFlags {
+            moderated: true,
+            capacity: Some(10),
+            ..RoomFlags::default()
+        });
+        assert_eq!(moderated, "+mntl 10");
+        assert_eq!(
+            mode_changes(&plain, &moderated),
+            vec![
+                vec!["+m".to_owned()],
+                vec!["+l".to_owned(), "10".to_owned()]
+            ]
+        );
+        assert_eq!(
+            mode_changes(&moderated, &plain),
+            vec![vec!["-m".to_owned()], vec!["-l".to_owned()]]
+        );
+    }
+}

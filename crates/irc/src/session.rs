@@ -1,0 +1,1291 @@
+//! One IRC client's session, with no IO: IRC lines in, hub commands and IRC
+//! lines out; hub events in, IRC lines out.
+//!
+//! Handlers never touch the socket. They append replies to [`Session::out`]
+//! (the response buffer) and hub commands to [`Session::requests`]; the
+//! connection task sends both. Each hub request carries a `req` number and a
+//! [`Pending`] entry saying how to render its reply, so the asynchronous hub
+//! answer becomes the numerics the IRC client expects.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tchatche_protocol::{
+    Command, Enter, ErrorCode, ErrorEvent, Event, PROTOCOL_VERSION, RoomMember, RoomMessage,
+    RoomRole, RoomSummary, Say, SetRoom, UserId, UserQuery, UserSummary,
+};
+
+use crate::codec::{LineError, Message};
+use crate::numeric::*;
+use crate::profile::{PROFILE_HELP_EN, PROFILE_HELP_FR, parse_profile};
+use crate::render;
+
+/// Settings shared by every IRC session.
+#[derive(Clone, Debug)]
+pub struct IrcSettings {
+    /// Server name shown to clients.
+    pub server_name: String,
+    /// Message of the day.
+    pub motd: Vec<String>,
+    /// Profile for guests who give none (`age gender département`); empty: none.
+    pub default_guest_profile: String,
+}
+
+/// The capabilities this gateway offers (IRCv3).
+pub const CAPABILITIES: &[&str] = &[
+    "cap-notify",
+    "echo-message",
+    "extended-join",
+    "message-tags",
+    "multi-prefix",
+    "server-time",
+    "userhost-in-names",
+];
+
+/// The capabilities a client enabled.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Caps {
+    pub(crate) echo_message: bool,
+    pub(crate) extended_join: bool,
+    pub(crate) message_tags: bool,
+    pub(crate) multi_prefix: bool,
+    pub(crate) server_time: bool,
+    pub(crate) userhost_in_names: bool,
+    pub(crate) cap_notify: bool,
+}
+
+impl Caps {
+    fn slot(&mut self, name: &str) -> Option<&mut bool> {
+        Some(match name {
+            "cap-notify" => &mut self.cap_notify,
+            "echo-message" => &mut self.echo_message,
+            "extended-join" => &mut self.extended_join,
+            "message-tags" => &mut self.message_tags,
+            "multi-prefix" => &mut self.multi_prefix,
+            "server-time" => &mut self.server_time,
+            "userhost-in-names" => &mut self.userhost_in_names,
+            _ => return None,
+        })
+    }
+
+    /// Turns a capability on or off; false if it is not one of ours.
+    fn set(&mut self, name: &str, on: bool) -> bool {
+        self.slot(name).map(|slot| *slot = on).is_some()
+    }
+
+    fn enabled(&self) -> Vec<&'static str> {
+        let mut copy = *self;
+        CAPABILITIES
+            .iter()
+            .copied()
+            .filter(|name| copy.slot(name).is_some_and(|on| *on))
+            .collect()
+    }
+
+    /// Whether messages should carry tags (time, msgid).
+    pub fn tagged(&self) -> bool {
+        self.message_tags || self.server_time
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stage {
+    /// Waiting for NICK, USER and the end of capability negotiation.
+    Registering,
+    /// `enter` sent, waiting for the hub.
+    Entering,
+    /// Entered.
+    Registered,
+}
+
+/// What to do with the hub's answer to a request.
+#[derive(Clone, Debug)]
+pub(crate) enum Pending {
+    Enter,
+    Join {
+        channel: String,
+    },
+    Create {
+        channel: String,
+    },
+    Part {
+        channel: String,
+    },
+    Say {
+        channel: String,
+        notice: bool,
+    },
+    FindForDm {
+        nick: String,
+        body: String,
+        notice: bool,
+    },
+    Dm {
+        nick: String,
+        notice: bool,
+    },
+    Whois {
+        nick: String,
+    },
+    WhoNick {
+        mask: String,
+    },
+    WhoChannel {
+        channel: String,
+    },
+    Names {
+        channel: String,
+    },
+    List {
+        filter: ListFilter,
+    },
+    SetTopic {
+        channel: String,
+    },
+    SetMode {
+        channel: String,
+    },
+    Lusers,
+}
+
+/// ELIST filters of a LIST command.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ListFilter {
+    channels: Vec<String>,
+    mask: Option<String>,
+    not_mask: Option<String>,
+    more_than: Option<u32>,
+    less_than: Option<u32>,
+}
+
+impl ListFilter {
+    fn accepts(&self, room: &RoomSummary) -> bool {
+        let name = format!("#{}", room.slug);
+        (self.channels.is_empty() || self.channels.contains(&name))
+            && self
+                .mask
+                .as_deref()
+                .is_none_or(|mask| wildcard_match(mask, &name))
+            && self
+                .not_mask
+                .as_deref()
+                .is_none_or(|mask| !wildcard_match(mask, &name))
+            && self.more_than.is_none_or(|n| room.members > n)
+            && self.less_than.is_none_or(|n| room.members < n)
+    }
+}
+
+/// Matches `*` and `?` wildcards, ASCII case-insensitively.
+pub(crate) fn wildcard_match(mask: &str, text: &str) -> bool {
+    let mask: Vec<char> = mask.to_lowercase().chars().collect();
+    let text: Vec<char> = text.to_lowercase().chars().collect();
+    let (mut m, mut t) = (0, 0);
+    let (mut star, mut star_t) = (None, 0);
+    while t < text.len() {
+        if m < mask.len() && (mask[m] == '?' || mask[m] == text[t]) {
+            m += 1;
+            t += 1;
+        } else if m < mask.len() && mask[m] == '*' {
+            star = Some(m);
+            star_t = t;
+            m += 1;
+        } else if let Some(star_at) = star {
+            m = star_at + 1;
+            star_t += 1;
+            t = star_t;
+        } else {
+            return false;
+        }
+    }
+    mask[m..].iter().all(|&c| c == '*')
+}
+
+/// A channel the client is in, as the gateway tracks it.
+#[derive(Clone, Debug)]
+pub(crate) struct Channel {
+    pub topic: String,
+    pub flags: tchatche_protocol::RoomFlags,
+    pub members: HashMap<UserId, (String, RoomRole)>,
+}
+
+/// One IRC client's state.
+pub struct Session {
+    settings: Arc<IrcSettings>,
+    /// Lines to send to the client (the response buffer).
+    pub out: String,
+    /// Commands to send to the hub, with their request numbers.
+    pub requests: Vec<(Option<u32>, Command)>,
+    /// Set when the connection must close after `out` is sent.
+    pub quit: bool,
+    pub(crate) caps: Caps,
+    negotiating: bool,
+    nick: Option<String>,
+    realname: Option<String>,
+    stage: Stage,
+    pub(crate) me: Option<UserId>,
+    next_req: u32,
+    pending: HashMap<u32, Pending>,
+    pub(crate) channels: HashMap<String, Channel>,
+    away: Option<String>,
+}
+
+/// `#slug` for a room slug.
+pub fn channel_name(slug: &str) -> String {
+    format!("#{slug}")
+}
+
+/// The room slug of a channel name, if it is one.
+pub fn slug_of(channel: &str) -> Option<String> {
+    let slug = channel.strip_prefix('#')?;
+    (!slug.is_empty()).then(|| slug.to_lowercase())
+}
+
+impl Session {
+    /// A new session, before registration.
+    pub fn new(settings: Arc<IrcSettings>) -> Session {
+        Session {
+            settings,
+            out: String::new(),
+            requests: Vec::new(),
+            quit: false,
+            caps: Caps::default(),
+            negotiating: false,
+            nick: None,
+            realname: None,
+            stage: Stage::Registering,
+            me: None,
+            next_req: 1,
+            pending: HashMap::new(),
+            channels: HashMap::new(),
+            away: None,
+        }
+    }
+
+    /// The client's nickname, or `*` before it has one.
+    pub fn nick(&self) -> &str {
+        self.nick.as_deref().unwrap_or("*")
+    }
+
+    /// Whether entry succeeded.
+    pub fn registered(&self) -> bool {
+        self.stage == Stage::Registered
+    }
+
+    fn server(&self) -> &str {
+        &self.settings.server_name
+    }
+
+    /// Appends a numeric reply addressed to the client.
+    pub(crate) fn numeric(&mut self, code: &str, params: &[&str]) {
+        let nick = self.nick().to_owned();
+        let mut all = Vec::with_capacity(params.len() + 1);
+        all.push(nick.as_str());
+        all.extend_from_slice(params);
+        Message::new(Some(&self.settings.server_name.clone()), code, &all).write(&mut self.out);
+    }
+
+    /// Appends a line with this source.
+    pub(crate) fn line(&mut self, source: Option<&str>, command: &str, params: &[&str]) {
+        Message::new(source, command, params).write(&mut self.out);
+    }
+
+    fn notice(&mut self, text: &str) {
+        let nick = self.nick().to_owned();
+        let server = self.server().to_owned();
+        self.line(Some(&server), "NOTICE", &[&nick, text]);
+    }
+
+    fn request(&mut self, command: Command, pending: Pending) {
+        let req = self.next_req;
+        self.next_req = self.next_req.wrapping_add(1).max(1);
+        self.pending.insert(req, pending);
+        self.requests.push((Some(req), command));
+    }
+
+    /// Handles a line that could not be read.
+    pub fn on_bad_line(&mut self, error: LineError) {
+        let text = match error {
+            LineError::TooLong => "Input line was too long",
+            LineError::InvalidUtf8 => "Input line is not UTF-8; the line was ignored",
+            LineError::Nul => "Input line contains a NUL byte; the line was ignored",
+            LineError::NoCommand | LineError::BadTags => "Malformed line; it was ignored",
+        };
+        if error == LineError::TooLong {
+            self.numeric(ERR_INPUTTOOLONG, &[text]);
+        } else {
+            let nick = self.nick().to_owned();
+            let server = self.server().to_owned();
+            // FAIL is the IRCv3 standard reply for what has no numeric.
+            self.line(
+                Some(&server),
+                "FAIL",
+                &["*", "INVALID_UTF8", &format!("{nick}: {text}")],
+            );
+        }
+    }
+
+    /// Handles one line from the client.
+    pub fn on_line(&mut self, line: &str) {
+        let message = match Message::parse(line) {
+            Ok(message) => message,
+            Err(error) => return self.on_bad_line(error),
+        };
+        let command = message.command.as_str();
+        match command {
+            "CAP" => return self.cap(&message),
+            "NICK" => return self.nick_command(&message),
+            "USER" => return self.user_command(&message),
+            "PASS" => return,
+            "PING" => {
+                let server = self.server().to_owned();
+                let token = message.param(0).unwrap_or("").to_owned();
+                return self.line(Some(&server), "PONG", &[&server, &token]);
+            }
+            "PONG" => return,
+            "QUIT" => {
+                self.line(None, "ERROR", &["Closing link: quit"]);
+                self.quit = true;
+                return;
+            }
+            _ => {}
+        }
+        if !self.registered() {
+            return self.numeric(ERR_NOTREGISTERED, &["You have not registered"]);
+        }
+        match command {
+            "JOIN" => self.join(&message),
+            "PART" => self.part(&message),
+            "PRIVMSG" | "NOTICE" => self.privmsg(&message, command == "NOTICE"),
+            "TOPIC" => self.topic(&message),
+            "NAMES" => self.names(&message),
+            "LIST" => self.list(&message),
+            "WHO" => self.who(&message),
+            "WHOIS" => self.whois(&message),
+            "WHOWAS" => self.whowas(&message),
+            "MODE" => self.mode(&message),
+            "MOTD" => self.motd(),
+            "LUSERS" => self.request(
+                Command::Users(UserQuery {
+                    page_size: Some(1),
+                    ..UserQuery::default()
+                }),
+                Pending::Lusers,
+            ),
+            "VERSION" => {
+                let server = self.server().to_owned();
+                self.numeric(
+                    RPL_VERSION,
+                    &[
+                        concat!("tchatche-", env!("CARGO_PKG_VERSION")),
+                        &server,
+                        "IRC gateway of tchatche",
+                    ],
+                );
+            }
+            "LINKS" => {
+                let server = self.server().to_owned();
+                self.numeric(RPL_LINKS, &["*", &server, &server, "0 tchatche"]);
+                self.numeric(RPL_ENDOFLINKS, &["*", "End of LINKS list"]);
+            }
+            "AWAY" => self.away(&message),
+            "WALLOPS" => self.numeric(
+                ERR_NOPRIVILEGES,
+                &["Permission Denied - only staff may send WALLOPS"],
+            ),
+            other => {
+                let other = other.to_owned();
+                self.numeric(ERR_UNKNOWNCOMMAND, &[&other, "Unknown command"]);
+            }
+        }
+    }
+
+    fn cap(&mut self, message: &Message) {
+        let sub = message.param(0).unwrap_or("").to_ascii_uppercase();
+        let nick = self.nick().to_owned();
+        let server = self.server().to_owned();
+        match sub.as_str() {
+            "LS" => {
+                if !self.registered() {
+                    self.negotiating = true;
+                }
+                // CAP LS 302 implies cap-notify.
+                if message
+                    .param(1)
+                    .and_then(|v| v.parse::<u32>().ok())
+                    .is_some_and(|v| v >= 302)
+                {
+                    self.caps.cap_notify = true;
+                }
+                let list = CAPABILITIES.join(" ");
+                self.line(Some(&server), "CAP", &[&nick, "LS", &list]);
+            }
+            "LIST" => {
+                let list = self.caps.enabled().join(" ");
+                self.line(Some(&server), "CAP", &[&nick, "LIST", &list]);
+            }
+            "REQ" => {
+                if !self.registered() {
+                    self.negotiating = true;
+                }
+                let wanted = message.param(1).unwrap_or("").to_owned();
+                let mut trial = self.caps;
+                let all_known = wanted.split_whitespace().all(|cap| {
+                    let (name, on) = match cap.strip_prefix('-') {
+                        Some(name) => (name, false),
+                        None => (cap, true),
+                    };
+                    trial.set(name, on)
+                });
+                if all_known && !wanted.trim().is_empty() {
+                    self.caps = trial;
+                    self.line(Some(&server), "CAP", &[&nick, "ACK", &wanted]);
+                } else {
+                    self.line(Some(&server), "CAP", &[&nick, "NAK", &wanted]);
+                }
+            }
+            "END" => {
+                self.negotiating = false;
+                self.try_register();
+            }
+            _ => self.numeric(ERR_INVALIDCAPCMD, &[&sub, "Invalid CAP command"]),
+        }
+    }
+
+    fn nick_command(&mut self, message: &Message) {
+        let Some(wanted) = message.param(0).filter(|nick| !nick.is_empty()) else {
+            return self.numeric(ERR_NONICKNAMEGIVEN, &["No nickname given"]);
+        };
+        let wanted = wanted.to_owned();
+        if self.stage != Stage::Registering {
+            if wanted != self.nick() {
+                self.numeric(
+                    ERR_UNKNOWNERROR,
+                    &[
+                        "NICK",
+                        "Nickname changes are not supported: reconnect with the new nickname",
+                    ],
+                );
+            }
+            return;
+        }
+        if wanted.starts_with(['#', ':', '&']) || wanted.contains(['!', '@', ',', '*', '?']) {
+            return self.numeric(ERR_ERRONEUSNICKNAME, &[&wanted, "Erroneous nickname"]);
+        }
+        self.nick = Some(wanted);
+        self.try_register();
+    }
+
+    fn user_command(&mut self, message: &Message) {
+        if self.stage != Stage::Registering || self.realname.is_some() {
+            return self.numeric(ERR_ALREADYREGISTERED, &["You may not reregister"]);
+        }
+        let Some(realname) = message.param(3) else {
+            return self.numeric(ERR_NEEDMOREPARAMS, &["USER", "Not enough parameters"]);
+        };
+        self.realname = Some(realname.to_owned());
+        self.try_register();
+    }
+
+    fn try_register(&mut self) {
+        if self.stage != Stage::Registering || self.negotiating {
+            return;
+        }
+        let (Some(nick), Some(realname)) = (self.nick.clone(), self.realname.clone()) else {
+            return;
+        };
+        let profile = parse_profile(&realname)
+            .or_else(|| parse_profile(&self.settings.default_guest_profile));
+        let Some(profile) = profile else {
+            self.notice(PROFILE_HELP_FR);
+            self.notice(PROFILE_HELP_EN);
+            self.line(
+                None,
+                "ERROR",
+                &["Closing link: no profile (age gender département) in the real name"],
+            );
+            self.quit = true;
+            return;
+        };
+        self.stage = Stage::Entering;
+        let gender = profile.gender;
+        self.request(
+            Command::Enter(Enter {
+                protocol: PROTOCOL_VERSION,
+                nickname: nick,
+                age: profile.age,
+                gender,
+                department: profile.department,
+            }),
+            Pending::Enter,
+        );
+    }
+
+    fn welcome(&mut self, you: &UserSummary) {
+        self.me = Some(you.id);
+        self.nick = Some(you.nick.clone());
+        self.stage = Stage::Registered;
+        let server = self.server().to_owned();
+        let nick = you.nick.clone();
+        self.numeric(
+            RPL_WELCOME,
+            &[&format!(
+                "Bienvenue sur tchatche, {nick} ! Welcome to tchatche, {nick}!"
+            )],
+        );
+        self.numeric(
+            RPL_YOURHOST,
+            &[&format!(
+                "Your host is {server}, running tchatche-{}",
+                env!("CARGO_PKG_VERSION")
+            )],
+        );
+        self.numeric(
+            RPL_CREATED,
+            &["This server is a gateway to the tchatche chat"],
+        );
+        self.numeric(
+            RPL_MYINFO,
+            &[
+                &server,
+                concat!("tchatche-", env!("CARGO_PKG_VERSION")),
+                "i",
+                "lmntov",
+            ],
+        );
+        let tokens = [
+            "CASEMAPPING=ascii".to_owned(),
+            "CHANLIMIT=#:20".to_owned(),
+            "CHANMODES=,,l,mnt".to_owned(),
+            "CHANNELLEN=50".to_owned(),
+            "CHANTYPES=#".to_owned(),
+            "ELIST=MNU".to_owned(),
+            format!("NETWORK={server}"),
+            "NICKLEN=20".to_owned(),
+            "PREFIX=(ov)@+".to_owned(),
+            "TOPICLEN=200".to_owned(),
+            "UTF8ONLY".to_owned(),
+        ];
+        let mut params: Vec<&str> = tokens.iter().map(String::as_str).collect();
+        params.push("are supported by this server");
+        self.numeric(RPL_ISUPPORT, &params);
+        self.motd();
+    }
+
+    fn motd(&mut self) {
+        let server = self.server().to_owned();
+        self.numeric(
+            RPL_MOTDSTART,
+            &[&format!("- {server} Message of the day -")],
+        );
+        for line in self.settings.motd.clone() {
+            self.numeric(RPL_MOTD, &[&format!("- {line}")]);
+        }
+        self.numeric(RPL_ENDOFMOTD, &["End of /MOTD command."]);
+    }
+
+    fn join(&mut self, message: &Message) {
+        let Some(targets) = message.param(0) else {
+            return self.numeric(ERR_NEEDMOREPARAMS, &["JOIN", "Not enough parameters"]);
+        };
+        if targets == "0" {
+            for slug in self.channels.keys().cloned().collect::<Vec<_>>() {
+                self.request(
+                    Command::Leave { room: slug.clone() },
+                    Pending::Part {
+                        channel: channel_name(&slug),
+                    },
+                );
+            }
+            return;
+        }
+        for channel in targets.split(',').filter(|c| !c.is_empty()) {
+            let Some(slug) = slug_of(channel) else {
+                self.numeric(ERR_NOSUCHCHANNEL, &[channel, "No such channel"]);
+                continue;
+            };
+            if self.channels.contains_key(&slug) {
+                continue;
+            }
+            self.request(
+                Command::Join { room: slug.clone() },
+                Pending::Join {
+                    channel: channel_name(&slug),
+                },
+            );
+        }
+    }
+
+    fn part(&mut self, message: &Message) {
+        let Some(targets) = message.param(0) else {
+            return self.numeric(ERR_NEEDMOREPARAMS, &["PART", "Not enough parameters"]);
+        };
+        for channel in targets.split(',').filter(|c| !c.is_empty()) {
+            match slug_of(channel) {
+                Some(slug) => self.request(
+                    Command::Leave { room: slug.clone() },
+                    Pending::Part {
+                        channel: channel_name(&slug),
+                    },
+                ),
+                None => self.numeric(ERR_NOSUCHCHANNEL, &[channel, "No such channel"]),
+            }
+        }
+    }
+
+    fn privmsg(&mut self, message: &Message, notice: bool) {
+        let command = if notice { "NOTICE" } else { "PRIVMSG" };
+        let Some(targets) = message.param(0).filter(|t| !t.is_empty()) else {
+            if !notice {
+                self.numeric(
+                    ERR_NORECIPIENT,
+                    &[&format!("No recipient given ({command})")],
+                );
+            }
+            return;
+        };
+        let Some(text) = message.param(1).filter(|t| !t.is_empty()) else {
+            if !notice {
+                self.numeric(ERR_NOTEXTTOSEND, &["No text to send"]);
+            }
+            return;
+        };
+        let text = text.to_owned();
+        for target in targets.split(',').filter(|t| !t.is_empty()) {
+            if let Some(slug) = slug_of(target) {
+                self.request(
+                    Command::Say(Say {
+                        room: slug.clone(),
+                        body: text.clone(),
+                        reply_to: None,
+                    }),
+                    Pending::Say {
+                        channel: channel_name(&slug),
+                        notice,
+                    },
+                );
+            } else {
+                self.request(
+                    Command::Whois {
+                        nick: target.to_owned(),
+                    },
+                    Pending::FindForDm {
+                        nick: target.to_owned(),
+                        body: text.clone(),
+                        notice,
+                    },
+                );
+            }
+        }
+    }
+
+    fn topic(&mut self, message: &Message) {
+        let Some(channel) = message.param(0) else {
+            return self.numeric(ERR_NEEDMOREPARAMS, &["TOPIC", "Not enough parameters"]);
+        };
+        let Some(slug) = slug_of(channel) else {
+            return self.numeric(ERR_NOSUCHCHANNEL, &[channel, "No such channel"]);
+        };
+        let channel = channel_name(&slug);
+        match message.param(1) {
+            Some(topic) => {
+                let change = SetRoom {
+                    room: slug,
+                    topic: Some(topic.to_owned()),
+                    ..SetRoom::default()
+                };
+                self.request(Command::SetRoom(change), Pending::SetTopic { channel });
+            }
+            None => match self.channels.get(&slug).map(|c| c.topic.clone()) {
+                Some(topic) if !topic.is_empty() => self.numeric(RPL_TOPIC, &[&channel, &topic]),
+                Some(_) => self.numeric(RPL_NOTOPIC, &[&channel, "No topic is set"]),
+                None => self.numeric(ERR_NOTONCHANNEL, &[&channel, "You're not on that channel"]),
+            },
+        }
+    }
+
+    fn names(&mut self, message: &Message) {
+        let Some(targets) = message.param(0) else {
+            return self.numeric(RPL_ENDOFNAMES, &["*", "End of /NAMES list"]);
+        };
+        for channel in targets.split(',').filter(|c| !c.is_empty()) {
+            let Some(slug) = slug_of(channel) else {
+                self.numeric(RPL_ENDOFNAMES, &[channel, "End of /NAMES list"]);
+                continue;
+            };
+            if self.channels.contains_key(&slug) {
+                self.send_names(&slug);
+            } else {
+                let query = UserQuery {
+                    room: Some(slug.clone()),
+                    page_size: Some(200),
+                    ..UserQuery::default()
+                };
+                self.request(
+                    Command::Users(query),
+                    Pending::Names {
+                        channel: channel_name(&slug),
+                    },
+                );
+            }
+        }
+    }
+
+    fn prefix_for(&self, role: RoomRole) -> &'static str {
+        match role {
+            RoomRole::Operator => "@",
+            RoomRole::Voiced => "+",
+            RoomRole::Member => "",
+        }
+    }
+
+    fn name_entry(&self, nick: &str, role: RoomRole) -> String {
+        let prefix = self.prefix_for(role);
+        if self.caps.userhost_in_names {
+            format!("{prefix}{}", render::mask(nick))
+        } else {
+            format!("{prefix}{nick}")
+        }
+    }
+
+    /// RPL_NAMREPLY lines (several if needed) and RPL_ENDOFNAMES.
+    fn names_reply(&mut self, channel: &str, entries: Vec<String>) {
+        let mut line = String::new();
+        for entry in entries {
+            if line.len() + entry.len() > 350 {
+                let chunk = std::mem::take(&mut line);
+                self.numeric(RPL_NAMREPLY, &["=", channel, &chunk]);
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(&entry);
+        }
+        if !line.is_empty() {
+            self.numeric(RPL_NAMREPLY, &["=", channel, &line]);
+        }
+        self.numeric(RPL_ENDOFNAMES, &[channel, "End of /NAMES list"]);
+    }
+
+    fn send_names(&mut self, slug: &str) {
+        let Some(members) = self.channels.get(slug).map(|c| c.members.clone()) else {
+            return;
+        };
+        let mut members: Vec<_> = members.into_values().collect();
+        members.sort_by_key(|(nick, _)| nick.to_lowercase());
+        let entries = members
+            .iter()
+            .map(|(nick, role)| self.name_entry(nick, *role))
+            .collect();
+        self.names_reply(&channel_name(slug), entries);
+    }
+
+    fn list(&mut self, message: &Message) {
+        let mut filter = ListFilter::default();
+        for param in &message.params {
+            for item in param.split(',').filter(|i| !i.is_empty()) {
+                if let Some(n) = item.strip_prefix('>') {
+                    filter.more_than = n.parse().ok();
+                } else if let Some(n) = item.strip_prefix('<') {
+                    filter.less_than = n.parse().ok();
+                } else if let Some(mask) = item.strip_prefix('!') {
+                    filter.not_mask = Some(mask.to_owned());
+                } else if item.contains(['*', '?']) {
+                    filter.mask = Some(item.to_owned());
+                } else if let Some(slug) = slug_of(item) {
+                    filter.channels.push(channel_name(&slug));
+                }
+            }
+        }
+        self.request(Command::ListRooms {}, Pending::List { filter });
+    }
+
+    fn who(&mut self, message: &Message) {
+        let mask = message.param(0).unwrap_or("*").to_owned();
+        if let Some(slug) = slug_of(&mask) {
+            let query = UserQuery {
+                room: Some(slug.clone()),
+                page_size: Some(200),
+                ..UserQuery::default()
+            };
+            self.request(
+                Command::Users(query),
+                Pending::WhoChannel {
+                    channel: channel_name(&slug),
+                },
+            );
+        } else if mask.contains(['*', '?']) || mask.is_empty() {
+            // Listing the whole band by mask is not offered: it would turn WHO
+            // into a way to scrape everyone.
+            self.numeric(RPL_ENDOFWHO, &[&mask, "End of WHO list"]);
+        } else {
+            self.request(
+                Command::Whois { nick: mask.clone() },
+                Pending::WhoNick { mask },
+            );
+        }
+    }
+
+    fn whois(&mut self, message: &Message) {
+        // WHOIS [server] nick
+        let Some(nick) = message.params.last().filter(|n| !n.is_empty()) else {
+            return self.numeric(ERR_NONICKNAMEGIVEN, &["No nickname given"]);
+        };
+        let nick = nick.clone();
+        self.request(
+            Command::Whois { nick: nick.clone() },
+            Pending::Whois { nick },
+        );
+    }
+
+    fn whowas(&mut self, message: &Message) {
+        let Some(nick) = message.param(0) else {
+            return self.numeric(ERR_NONICKNAMEGIVEN, &["No nickname given"]);
+        };
+        let nick = nick.to_owned();
+        // The gateway keeps no record of people who left.
+        self.numeric(ERR_WASNOSUCHNICK, &[&nick, "There was no such nickname"]);
+        self.numeric(RPL_ENDOFWHOWAS, &[&nick, "End of WHOWAS"]);
+    }
+
+    fn away(&mut self, message: &Message) {
+        match message.param(0).filter(|text| !text.is_empty()) {
+            Some(text) => {
+                self.away = Some(text.to_owned());
+                self.numeric(RPL_NOWAWAY, &["You have been marked as being away"]);
+            }
+            None => {
+                self.away = None;
+                self.numeric(RPL_UNAWAY, &["You are no longer marked as being away"]);
+            }
+        }
+    }
+
+    fn mode(&mut self, message: &Message) {
+        let Some(target) = message.param(0) else {
+            return self.numeric(ERR_NEEDMOREPARAMS, &["MODE", "Not enough parameters"]);
+        };
+        let Some(slug) = slug_of(target) else {
+            if !target.eq_ignore_ascii_case(self.nick()) {
+                return self.numeric(ERR_USERSDONTMATCH, &["Cant change mode for other users"]);
+            }
+            return match message.param(1) {
+                None => self.numeric(RPL_UMODEIS, &["+"]),
+                Some(_) => self.numeric(ERR_UMODEUNKNOWNFLAG, &["Unknown MODE flag"]),
+            };
+        };
+        let channel = channel_name(&slug);
+        let Some(changes) = message.param(1) else {
+            let modes = match self.channels.get(&slug) {
+                Some(state) => render::channel_modes(&state.flags),
+                None => "+nt".to_owned(),
+            };
+            return self.numeric(RPL_CHANNELMODEIS, &[&channel, &modes]);
+        };
+        if changes == "b" || changes == "+b" {
+            return self.numeric(RPL_ENDOFBANLIST, &[&channel, "End of channel ban list"]);
+        }
+        let mut change = SetRoom {
+            room: slug.clone(),
+            ..SetRoom::default()
+        };
+        let mut adding = true;
+        let mut args = message.params.iter().skip(2);
+        for mode in changes.chars() {
+            match mode {
+                '+' => adding = true,
+                '-' => adding = false,
+                'm' => change.moderated = Some(adding),
+                'n' | 't' => {}
+                'l' if adding => match args.next().and_then(|n| n.parse().ok()) {
+                    Some(limit) => change.capacity = Some(limit),
+                    None => {
+                        return self
+                            .numeric(ERR_NEEDMOREPARAMS, &["MODE", "Not enough parameters"]);
+                    }
+                },
+                'l' => change.capacity = Some(0),
+                other => {
+                    let other = other.to_string();
+                    return self.numeric(ERR_UNKNOWNMODE, &[&other, "is unknown mode char to me"]);
+                }
+            }
+        }
+        if change.moderated.is_none() && change.capacity.is_none() {
+            return;
+        }
+        self.request(Command::SetRoom(change), Pending::SetMode { channel });
+    }
+
+    /// Handles one event from the hub. Room messages are not rendered here:
+    /// the connection writes their shared encoding (see [`crate::render`]).
+    pub fn on_event(&mut self, event: &Event) {
+        let req = crate::render::req_of(event);
+        let pending = req.and_then(|req| self.pending.remove(&req));
+        match (event, pending) {
+            (Event::Error(error), Some(pending)) => self.on_refusal(error, pending),
+            (Event::Error(error), None) => {
+                let text = error.message_en.clone();
+                self.notice(&text);
+            }
+            (Event::Entered { you, .. }, _) => self.welcome(you),
+            (Event::Joined { room, members, .. }, _) => self.joined(room, members),
+            (Event::Left { room, .. }, _) if self.channels.remove(room).is_some() => {
+                let me = render::mask(self.nick());
+                self.line(Some(&me), "PART", &[&channel_name(room)]);
+            }
+            (Event::MemberJoined { room, member }, _) => self.member_joined(room, member),
+            (Event::MemberLeft { room, user }, _) => {
+                if let Some((nick, _)) = self
+                    .channels
+                    .get_mut(room)
+                    .and_then(|c| c.members.remove(user))
+                {
+                    self.line(
+                        Some(&render::mask(&nick)),
+                        "PART",
+                        &[&channel_name(room), "Left"],
+                    );
+                }
+            }
+            (Event::MemberRole { room, user, role }, _) => self.member_role(room, *user, *role),
+            (Event::RoomUpdated { room }, _) => self.room_updated(room),
+            (Event::Dm(message), pending) => {
+                let notice = matches!(pending, Some(Pending::Dm { notice: true, .. }));
+                self.dm(message, notice)
+            }
+            (Event::UserInfo { user, rooms, .. }, Some(pending)) => {
+                self.user_info(user, rooms, pending)
+            }
+            (Event::UserList { users, total, .. }, Some(pending)) => {
+                self.user_list(users, *total, pending)
+            }
+            (Event::RoomList { rooms, .. }, Some(Pending::List { filter })) => {
+                self.numeric(RPL_LISTSTART, &["Channel", "Users  Name"]);
+                for room in rooms.iter().filter(|room| filter.accepts(room)) {
+                    let topic = room.topic.clone();
+                    self.numeric(
+                        RPL_LIST,
+                        &[&channel_name(&room.slug), &room.members.to_string(), &topic],
+                    );
+                }
+                self.numeric(RPL_LISTEND, &["End of /LIST"]);
+            }
+            (Event::Closing { message_en, .. }, _) => {
+                let text = format!("Closing link: {message_en}");
+                self.line(None, "ERROR", &[&text]);
+                self.quit = true;
+            }
+            // Acknowledgements, directory counts and web-only signals say
+            // nothing to an IRC client.
+            _ => {}
+        }
+    }
+
+    fn joined(&mut self, room: &RoomSummary, members: &[RoomMember]) {
+        let channel = channel_name(&room.slug);
+        let mut state = Channel {
+            topic: room.topic.clone(),
+            flags: room.flags.clone(),
+            members: HashMap::new(),
+        };
+        for member in members {
+            state
+                .members
+                .insert(member.user.id, (member.user.nick.clone(), member.role));
+        }
+        self.channels.insert(room.slug.clone(), state);
+        let me = render::mask(self.nick());
+        if self.caps.extended_join {
+            let realname = self.realname.clone().unwrap_or_default();
+            self.line(Some(&me), "JOIN", &[&channel, "*", &realname]);
+        } else {
+            self.line(Some(&me), "JOIN", &[&channel]);
+        }
+        if room.topic.is_empty() {
+            self.numeric(RPL_NOTOPIC, &[&channel, "No topic is set"]);
+        } else {
+            self.numeric(RPL_TOPIC, &[&channel, &room.topic]);
+        }
+        self.send_names(&room.slug);
+    }
+
+    fn member_joined(&mut self, room: &str, member: &RoomMember) {
+        let Some(channel) = self.channels.get_mut(room) else {
+            return;
+        };
+        channel
+            .members
+            .insert(member.user.id, (member.user.nick.clone(), member.role));
+        let source = render::mask(&member.user.nick);
+        if self.caps.extended_join {
+            let realname = render::realname(&member.user);
+            self.line(
+                Some(&source),
+                "JOIN",
+                &[&channel_name(room), "*", &realname],
+            );
+        } else {
+            self.line(Some(&source), "JOIN", &[&channel_name(room)]);
+        }
+    }
+
+    fn member_role(&mut self, room: &str, user: UserId, role: RoomRole) {
+        let Some(channel) = self.channels.get_mut(room) else {
+            return;
+        };
+        let Some(entry) = channel.members.get_mut(&user) else {
+            return;
+        };
+        let previous = entry.1;
+        entry.1 = role;
+        let nick = entry.0.clone();
+        let change = match (previous, role) {
+            (_, RoomRole::Voiced) => "+v",
+            (RoomRole::Voiced, RoomRole::Member) => "-v",
+            (_, RoomRole::Operator) => "+o",
+            (RoomRole::Operator, _) => "-o",
+            _ => return,
+        };
+        let server = self.server().to_owned();
+        self.line(Some(&server), "MODE", &[&channel_name(room), change, &nick]);
+    }
+
+    fn room_updated(&mut self, room: &RoomSummary) {
+        let Some(channel) = self.channels.get_mut(&room.slug) else {
+            return;
+        };
+        let topic_changed = channel.topic != room.topic;
+        let old_modes = render::channel_modes(&channel.flags);
+        channel.topic = room.topic.clone();
+        channel.flags = room.flags.clone();
+        let new_modes = render::channel_modes(&room.flags);
+        let server = self.server().to_owned();
+        let name = channel_name(&room.slug);
+        if topic_changed {
+            self.line(Some(&server), "TOPIC", &[&name, &room.topic]);
+        }
+        if old_modes != new_modes {
+            for change in render::mode_changes(&old_modes, &new_modes) {
+                let mut params: Vec<&str> = vec![&name];
+                params.extend(change.iter().map(String::as_str));
+                self.line(Some(&server), "MODE", &params);
+            }
+        }
+    }
+
+    fn dm(&mut self, message: &tchatche_protocol::DirectMessage, notice: bool) {
+        let from_me = Some(message.from.id) == self.me;
+        if from_me && !self.caps.echo_message {
+            return;
+        }
+        let command = if notice { "NOTICE" } else { "PRIVMSG" };
+        let lines = render::dm_lines(message, command, self.caps.tagged());
+        self.out.push_str(&lines);
+    }
+
+    fn user_info(&mut self, user: &UserSummary, rooms: &[String], pending: Pending) {
+        match pending {
+            Pending::FindForDm {
+                nick: _,
+                body,
+                notice,
+            } => {
+                let nick = user.nick.clone();
+                self.request(
+                    Command::Dm { to: user.id, body },
+                    Pending::Dm { nick, notice },
+                );
+            }
+            Pending::Whois { .. } => {
+                let nick = user.nick.clone();
+                let server = self.server().to_owned();
+                let realname = render::realname(user);
+                self.numeric(
+                    RPL_WHOISUSER,
+                    &[&nick, "~guest", render::HOST, "*", &realname],
+                );
+                if !rooms.is_empty() {
+                    let list: Vec<String> = rooms.iter().map(|slug| channel_name(slug)).collect();
+                    self.numeric(RPL_WHOISCHANNELS, &[&nick, &list.join(" ")]);
+                }
+                self.numeric(RPL_WHOISSERVER, &[&nick, &server, "tchatche"]);
+                if let Some(away) = self.away.clone().filter(|_| Some(user.id) == self.me) {
+                    self.numeric(RPL_AWAY, &[&nick, &away]);
+                }
+                self.numeric(
+                    RPL_WHOISIDLE,
+                    &[&nick, &user.idle_secs.to_string(), "seconds idle"],
+                );
+                self.numeric(RPL_ENDOFWHOIS, &[&nick, "End of /WHOIS list"]);
+            }
+            Pending::WhoNick { mask } => {
+                self.who_line("*", user);
+                self.numeric(RPL_ENDOFWHO, &[&mask, "End of WHO list"]);
+            }
+            _ => {}
+        }
+    }
+
+    fn who_line(&mut self, channel: &str, user: &UserSummary) {
+        let server = self.server().to_owned();
+        let flags = if Some(user.id) == self.me && self.away.is_some() {
+            "G"
+        } else {
+            "H"
+        };
+        let realname = format!("0 {}", render::realname(user));
+        self.numeric(
+            RPL_WHOREPLY,
+            &[
+                channel,
+                "~guest",
+                render::HOST,
+                &server,
+                &user.nick,
+                flags,
+                &realname,
+            ],
+        );
+    }
+
+    fn user_list(&mut self, users: &[UserSummary], total: u32, pending: Pending) {
+        match pending {
+            Pending::Names { channel } => {
+                let entries = users
+                    .iter()
+                    .map(|u| self.name_entry(&u.nick, RoomRole::Member))
+                    .collect();
+                self.names_reply(&channel, entries);
+            }
+            Pending::WhoChannel { channel } => {
+                for user in users {
+                    self.who_line(&channel, user);
+                }
+                self.numeric(RPL_ENDOFWHO, &[&channel, "End of WHO list"]);
+            }
+            Pending::Lusers => {
+                self.numeric(
+                    RPL_LUSERCLIENT,
+                    &[&format!(
+                        "There are {total} users and 0 invisible on 1 servers"
+                    )],
+                );
+                self.numeric(
+                    RPL_LUSERME,
+                    &[&format!("I have {total} clients and 0 servers")],
+                );
+            }
+            _ => {}
+        }
+    }
+
+    /// Turns a hub refusal into the numeric the IRC client expects.
+    fn on_refusal(&mut self, error: &ErrorEvent, pending: Pending) {
+        let text = error.message_en.clone();
+        let code = error.code;
+        match pending {
+            Pending::Enter => {
+                self.stage = Stage::Registering;
+                let nick = self.nick().to_owned();
+                match code {
+                    ErrorCode::NicknameTaken => {
+                        self.nick = None;
+                        self.numeric(ERR_NICKNAMEINUSE, &[&nick, &text]);
+                    }
+                    ErrorCode::NicknameInvalid
+                    | ErrorCode::NicknameReserved
+                    | ErrorCode::NicknameOffensive => {
+                        self.nick = None;
+                        self.numeric(ERR_ERRONEUSNICKNAME, &[&nick, &text]);
+                    }
+                    _ => {
+                        let french = error.message_fr.clone();
+                        self.notice(&french);
+                        self.notice(&text);
+                        self.notice(PROFILE_HELP_FR);
+                        self.line(None, "ERROR", &[&format!("Closing link: {text}")]);
+                        self.quit = true;
+                    }
+                }
+            }
+            Pending::Join { channel } => match code {
+                // IRC users expect JOIN to create a missing channel.
+                ErrorCode::RoomNotFound => {
+                    let name = channel.trim_start_matches('#').to_owned();
+                    self.request(
+                        Command::CreateRoom { name, topic: None },
+                        Pending::Create { channel },
+                    );
+                }
+                ErrorCode::RoomFull => self.numeric(ERR_CHANNELISFULL, &[&channel, &text]),
+                ErrorCode::TooManyRooms => self.numeric(ERR_TOOMANYCHANNELS, &[&channel, &text]),
+                ErrorCode::AlreadyInRoom => {}
+                _ => self.numeric(ERR_BADCHANNELKEY, &[&channel, &text]),
+            },
+            Pending::Create { channel } => match code {
+                ErrorCode::TooManyRooms => self.numeric(ERR_TOOMANYCHANNELS, &[&channel, &text]),
+                _ => self.numeric(ERR_NOSUCHCHANNEL, &[&channel, &text]),
+            },
+            Pending::Part { channel } => match code {
+                ErrorCode::NotInRoom => {
+                    self.numeric(ERR_NOTONCHANNEL, &[&channel, "You're not on that channel"])
+                }
+                _ => self.numeric(ERR_NOSUCHCHANNEL, &[&channel, &text]),
+            },
+            Pending::Say { channel, notice } => {
+                if notice {
+                    return;
+                }
+                match code {
+                    ErrorCode::RoomNotFound => self.numeric(ERR_NOSUCHCHANNEL, &[&channel, &text]),
+                    ErrorCode::MessageTooLong => self.numeric(ERR_INPUTTOOLONG, &[&text]),
+                    _ => self.numeric(ERR_CANNOTSENDTOCHAN, &[&channel, &text]),
+                }
+            }
+            Pending::FindForDm { nick, notice, .. } | Pending::Dm { nick, notice } => {
+                if notice {
+                    return;
+                }
+                match code {
+                    ErrorCode::UserNotFound => {
+                        self.numeric(ERR_NOSUCHNICK, &[&nick, "No such nick/channel"])
+                    }
+                    ErrorCode::DmRefused => self.numeric(ERR_TARGUMODEG, &[&nick, &text]),
+                    _ => self.numeric(ERR_CANNOTSENDTOCHAN, &[&nick, &text]),
+                }
+            }
+            Pending::Whois { nick } => {
+                self.numeric(ERR_NOSUCHNICK, &[&nick, "No such nick/channel"]);
+                self.numeric(RPL_ENDOFWHOIS, &[&nick, "End of /WHOIS list"]);
+            }
+            Pending::WhoNick { mask } => self.numeric(RPL_ENDOFWHO, &[&mask, "End of WHO list"]),
+            Pending::WhoChannel { channel } => {
+                self.numeric(RPL_ENDOFWHO, &[&channel, "End of WHO list"])
+            }
+            Pending::Names { channel } => {
+                self.numeric(RPL_ENDOFNAMES, &[&channel, "End of /NAMES list"])
+            }
+            Pending::SetTopic { channel } | Pending::SetMode { channel } => match code {
+                ErrorCode::NotOperator => self.numeric(
+                    ERR_CHANOPRIVSNEEDED,
+                    &[&channel, "You're not channel operator"],
+                ),
+                ErrorCode::NotInRoom => {
+                    self.numeric(ERR_NOTONCHANNEL, &[&channel, "You're not on that channel"])
+                }
+                ErrorCode::RoomNotFound => {
+                    self.numeric(ERR_NOSUCHCHANNEL, &[&channel, "No such channel"])
+                }
+                _ => self.numeric(ERR_UNKNOWNERROR, &[&channel, &text]),
+            },
+            Pending::List { .. } => self.numeric(RPL_LISTEND, &["End of /LIST"]),
+            Pending::Lusers => self.notice(&text),
+        }
+    }
+
+    /// Whether a room message should be written to this client: everything
+    /// except its own messages, unless it asked for echo-message.
+    pub fn wants_room_message(&self, message: &RoomMessage) -> bool {
+        Some(message.author.id) != self.me || self.caps.echo_message
+    }
+}

@@ -1,0 +1,440 @@
+//! The IRC gateway through raw TCP clients: registration, commands, the
+//! same rooms and people as the web, and the same band isolation.
+
+use serde_json::json;
+use tchatche_protocol::Event;
+
+use crate::support::TestServer;
+
+#[tokio::test]
+async fn registration_without_and_with_cap_negotiation() {
+    let server = TestServer::start().await;
+    let mut plain = server.irc().await;
+    plain.send("NICK Pierre").await;
+    plain.send("USER pierre 0 * :30 H 69").await;
+    let welcome = plain.numeric("001").await;
+    assert!(welcome.starts_with(":tchatche 001 Pierre"), "{welcome}");
+    plain.numeric("376").await;
+
+    let mut modern = server.irc().await;
+    modern.nick = "Sophie".into();
+    modern.send("CAP LS 302").await;
+    let caps = modern.expect("CAP LS", |l| l.contains("CAP * LS")).await;
+    for cap in [
+        "server-time",
+        "message-tags",
+        "echo-message",
+        "multi-prefix",
+        "extended-join",
+        "userhost-in-names",
+        "cap-notify",
+    ] {
+        assert!(caps.contains(cap), "{cap} missing from {caps}");
+    }
+    modern.send("NICK Sophie").await;
+    modern.send("USER sophie 0 * :28 F 33").await;
+    modern.send("CAP REQ :server-time echo-message").await;
+    modern
+        .expect("ACK", |l| {
+            l.contains("CAP * ACK :server-time echo-message") || l.contains("CAP Sophie ACK")
+        })
+        .await;
+    modern.send("CAP REQ :unknown-cap").await;
+    modern.expect("NAK", |l| l.contains(" NAK ")).await;
+    // No welcome before CAP END: commands are still refused as unregistered.
+    modern.send("LUSERS").await;
+    modern.numeric("451").await;
+    modern.send("CAP END").await;
+    modern.numeric("001").await;
+    let isupport = modern.numeric("005").await;
+    for token in [
+        "CHANTYPES=#",
+        "PREFIX=(ov)@+",
+        "NICKLEN=20",
+        "ELIST=MNU",
+        "CASEMAPPING=ascii",
+    ] {
+        assert!(isupport.contains(token), "{token} missing from {isupport}");
+    }
+    modern.numeric("376").await;
+    modern.send("CAP LIST").await;
+    let list = modern.expect("CAP LIST", |l| l.contains(" LIST ")).await;
+    assert!(
+        list.contains("server-time") && list.contains("echo-message"),
+        "{list}"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_missing_profile_is_refused_with_an_explanation_unless_the_instance_gives_one() {
+    let server = TestServer::start().await;
+    let mut client = server.irc().await;
+    client.send("NICK Anon").await;
+    client.send("USER anon 0 * :Just Me").await;
+    client
+        .expect("the explanation", |l| {
+            l.contains("NOTICE") && l.contains("25 H 75")
+        })
+        .await;
+    client.expect("the close", |l| l.starts_with("ERROR")).await;
+    while client.next_line().await.is_some() {}
+    server.shutdown().await;
+
+    let server =
+        TestServer::start_with(|config| config.irc.default_guest_profile = "30 A etranger".into())
+            .await;
+    let mut client = server.irc_user("Anon", "Just Me").await;
+    client.send("WHOIS Anon").await;
+    let whois = client.numeric("311").await;
+    assert!(whois.ends_with(":30 A etranger"), "{whois}");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn nickname_refusals_are_numerics_and_the_client_can_retry() {
+    let server = TestServer::start().await;
+    let _web = server.guest("Camille", 30).await;
+    let mut client = server.irc().await;
+    client.send("NICK camille").await;
+    client.send("USER c 0 * :30 F 75").await;
+    client.numeric("433").await;
+    client.send("NICK admin").await;
+    client.numeric("432").await;
+    client.send("NICK Camille2").await;
+    client.numeric("001").await;
+    // A teen age or a bad département is explained, then the link closes.
+    let mut young = server.irc().await;
+    young.send("NICK Petit").await;
+    young.send("USER p 0 * :12 H 75").await;
+    young
+        .expect("the refusal", |l| {
+            l.contains("NOTICE") && l.contains("minimum")
+        })
+        .await;
+    young.expect("the close", |l| l.starts_with("ERROR")).await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn irc_and_web_users_share_rooms_and_private_messages() {
+    let server = TestServer::start().await;
+    let mut web = server.guest("Webby", 30).await;
+    let mut irc = server.irc_user("Ircy", "31 H 75").await;
+    web.join("paris").await;
+    irc.send("JOIN #paris").await;
+    irc.expect("my JOIN", |l| {
+        l.starts_with(":Ircy!") && l.contains("JOIN #paris")
+    })
+    .await;
+    irc.numeric("332").await;
+    let names = irc.numeric("353").await;
+    assert!(names.contains("Webby") && names.contains("Ircy"), "{names}");
+    irc.numeric("366").await;
+    web.expect(
+        "Ircy joining",
+        |e| matches!(e, Event::MemberJoined { member, .. } if member.user.nick == "Ircy"),
+    )
+    .await;
+
+    web.say("paris", "bonjour depuis le web").await;
+    let line = irc
+        .expect("the web message", |l| l.contains("PRIVMSG #paris"))
+        .await;
+    assert_eq!(
+        line,
+        ":Webby!~guest@tchatche PRIVMSG #paris :bonjour depuis le web"
+    );
+
+    irc.send("PRIVMSG #paris :salut depuis IRC").await;
+    let message = web.expect_message("paris", "salut depuis IRC").await;
+    assert_eq!(message.author.nick, "Ircy");
+
+    // Private messages cross transports both ways.
+    irc.send("PRIVMSG webby :psst").await;
+    let Event::Dm(dm) = web.expect("the DM", |e| matches!(e, Event::Dm(_))).await else {
+        unreachable!()
+    };
+    assert_eq!((dm.from.nick.as_str(), dm.body.as_str()), ("Ircy", "psst"));
+    web.request(json!({"type": "dm", "to": dm.from.id.to_string(), "body": "reçu"}))
+        .await;
+    let line = irc
+        .expect("the web DM", |l| l.contains("PRIVMSG Ircy"))
+        .await;
+    assert_eq!(line, ":Webby!~guest@tchatche PRIVMSG Ircy :reçu");
+
+    // Parts show on both sides.
+    irc.send("PART #paris").await;
+    web.expect("Ircy leaving", |e| matches!(e, Event::MemberLeft { .. }))
+        .await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn echo_message_and_server_time_follow_the_capabilities() {
+    let server = TestServer::start().await;
+    let mut modern = server.irc().await;
+    modern.nick = "Modern".into();
+    modern.send("CAP REQ :server-time echo-message").await;
+    modern.send("NICK Modern").await;
+    modern.send("USER m 0 * :30 H 75").await;
+    modern.send("CAP END").await;
+    modern.numeric("376").await;
+    let mut plain = server.irc_user("Plain", "30 H 75").await;
+    for client in [&mut modern, &mut plain] {
+        client.send("JOIN #lyon").await;
+        client.numeric("366").await;
+    }
+    modern.send("PRIVMSG #lyon :écho").await;
+    let echoed = modern
+        .expect("the echo", |l| l.contains("PRIVMSG #lyon"))
+        .await;
+    assert!(
+        echoed.starts_with("@time=") && echoed.contains("msgid="),
+        "{echoed}"
+    );
+    let received = plain
+        .expect("the message", |l| l.contains("PRIVMSG #lyon"))
+        .await;
+    assert_eq!(received, ":Modern!~guest@tchatche PRIVMSG #lyon :écho");
+    // Without echo-message, one's own message does not come back.
+    plain.send("PRIVMSG #lyon :pas d'écho").await;
+    modern
+        .expect("Plain's message", |l| l.contains("pas d'écho"))
+        .await;
+    let lines = plain.lines_before_sync().await;
+    assert!(!lines.iter().any(|l| l.contains("pas d'écho")), "{lines:?}");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn channel_commands() {
+    let server = TestServer::start().await;
+    let mut op = server.irc_user("Opi", "30 H 75").await;
+    let mut other = server.irc_user("Otto", "30 H 75").await;
+    // JOIN of a missing channel creates it; its creator is operator.
+    op.send("JOIN #chez-opi").await;
+    let names = op.numeric("353").await;
+    assert!(names.contains("@Opi"), "{names}");
+    other.send("JOIN #chez-opi").await;
+    other.numeric("366").await;
+
+    op.send("TOPIC #chez-opi :Bienvenue chez Opi").await;
+    other
+        .expect("the topic", |l| {
+            l.contains("TOPIC #chez-opi :Bienvenue chez Opi")
+        })
+        .await;
+    other.send("TOPIC #chez-opi").await;
+    assert!(other.numeric("332").await.ends_with(":Bienvenue chez Opi"));
+    other.send("TOPIC #chez-opi :coup d'état").await;
+    other.numeric("482").await;
+
+    op.send("MODE #chez-opi +ml 5").await;
+    other
+        .expect("+m", |l| l.contains("MODE #chez-opi +m"))
+        .await;
+    other
+        .expect("+l", |l| l.contains("MODE #chez-opi +l 5"))
+        .await;
+    other.send("MODE #chez-opi").await;
+    assert!(other.numeric("324").await.contains("+mntl 5"));
+    other.send("PRIVMSG #chez-opi :je peux parler ?").await;
+    other.numeric("404").await;
+    op.send("MODE #chez-opi -m").await;
+    other
+        .expect("-m", |l| l.contains("MODE #chez-opi -m"))
+        .await;
+    other.send("MODE #chez-opi +x").await;
+    other.numeric("472").await;
+
+    other.send("NAMES #chez-opi").await;
+    let names = other.numeric("353").await;
+    assert!(names.contains("@Opi") && names.contains("Otto"), "{names}");
+
+    other.send("LIST >1").await;
+    other.numeric("321").await;
+    let listed = other.numeric("322").await;
+    assert!(listed.contains("#chez-opi 2"), "{listed}");
+    other.numeric("323").await;
+    other.send("LIST #paris,#lyon").await;
+    let mut listed = Vec::new();
+    loop {
+        let line = other.next_line().await.unwrap();
+        if line.contains(" 323 ") {
+            break;
+        }
+        if line.contains(" 322 ") {
+            listed.push(line);
+        }
+    }
+    assert_eq!(listed.len(), 2, "{listed:?}");
+
+    other.send("WHO #chez-opi").await;
+    let who = other.numeric("352").await;
+    assert!(who.contains("~guest tchatche tchatche"), "{who}");
+    other.numeric("315").await;
+
+    other.send("WHOIS opi").await;
+    let whois = other.numeric("311").await;
+    assert!(whois.contains("Opi ~guest tchatche * :30 H 75"), "{whois}");
+    assert!(other.numeric("319").await.contains("#chez-opi"));
+    other.numeric("318").await;
+    other.send("WHOIS nobody").await;
+    other.numeric("401").await;
+
+    other.send("PART #chez-opi").await;
+    other
+        .expect("my part", |l| {
+            l.starts_with(":Otto!") && l.contains("PART #chez-opi")
+        })
+        .await;
+    op.expect("Otto's part", |l| {
+        l.starts_with(":Otto!") && l.contains("PART #chez-opi")
+    })
+    .await;
+    other.send("PART #chez-opi").await;
+    other.numeric("442").await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn server_commands_and_bad_lines() {
+    let server = TestServer::start().await;
+    let mut client = server.irc().await;
+    client.send("JOIN #paris").await;
+    client.numeric("451").await;
+    client.register("Curieux", "40 A 13").await;
+    client.send("PING :abc").await;
+    client
+        .expect("PONG", |l| l.contains("PONG") && l.ends_with("abc"))
+        .await;
+    client.send("MOTD").await;
+    client.numeric("375").await;
+    assert!(client.numeric("372").await.contains("tchatche"));
+    client.numeric("376").await;
+    client.send("VERSION").await;
+    client.numeric("351").await;
+    client.send("LUSERS").await;
+    assert!(client.numeric("251").await.contains("There are 1 users"));
+    client.send("AWAY :parti manger").await;
+    client.numeric("306").await;
+    client.send("AWAY").await;
+    client.numeric("305").await;
+    client.send("DANSE").await;
+    client.numeric("421").await;
+    client.send("WALLOPS :hello").await;
+    client.numeric("481").await;
+    client.send("PRIVMSG").await;
+    client.numeric("411").await;
+    client.send("JOIN").await;
+    client.numeric("461").await;
+
+    // Bad lines: each answered, none closes the connection.
+    client.send_bytes(b"PRIVMSG #paris :\xff\xfe\r\n").await;
+    client
+        .expect("the UTF-8 complaint", |l| {
+            l.contains("FAIL") && l.contains("UTF-8")
+        })
+        .await;
+    client.send_bytes(b"PRIVMSG #paris :a\0b\r\n").await;
+    client
+        .expect("the NUL complaint", |l| {
+            l.contains("FAIL") && l.contains("NUL")
+        })
+        .await;
+    let long = format!("PRIVMSG #paris :{}\r\n", "x".repeat(9000));
+    client.send_bytes(long.as_bytes()).await;
+    client.numeric("417").await;
+    client.send("PING :still-here").await;
+    client.expect("PONG", |l| l.ends_with("still-here")).await;
+    client.send("QUIT :bye").await;
+    client.expect("ERROR", |l| l.starts_with("ERROR")).await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn bands_stay_apart_over_irc() {
+    let server = TestServer::start().await;
+    let mut adult = server.guest("Marcel", 45).await;
+    adult.join("paris").await;
+    adult.join("rencontres").await;
+    let mut teen = server.irc_user("Lucas", "16 H 69").await;
+    teen.send("JOIN #paris").await;
+    let names = teen.numeric("353").await;
+    assert!(!names.contains("Marcel"), "{names}");
+    teen.numeric("366").await;
+    teen.send("NAMES #paris").await;
+    assert!(!teen.numeric("353").await.contains("Marcel"));
+    teen.send("WHO #paris").await;
+    let mut who = Vec::new();
+    loop {
+        let line = teen.next_line().await.unwrap();
+        if line.contains(" 315 ") {
+            break;
+        }
+        who.push(line);
+    }
+    assert!(who.iter().all(|l| !l.contains("Marcel")), "{who:?}");
+    teen.send("WHOIS Marcel").await;
+    teen.numeric("401").await;
+    teen.send("PRIVMSG Marcel :salut").await;
+    teen.numeric("401").await;
+    teen.send("LIST").await;
+    let mut channels = Vec::new();
+    loop {
+        let line = teen.next_line().await.unwrap();
+        if line.contains(" 323 ") {
+            break;
+        }
+        if line.contains(" 322 ") {
+            channels.push(line);
+        }
+    }
+    assert!(channels.len() >= 30);
+    assert!(
+        channels.iter().all(|l| !l.contains("#rencontres ")),
+        "no adult room listed"
+    );
+    // Joining the name of an adult-only room never reaches the adult room.
+    teen.send("JOIN #rencontres").await;
+    let names = teen.numeric("353").await;
+    assert!(!names.contains("Marcel"), "{names}");
+    adult.say("paris", "entre adultes").await;
+    adult.say("rencontres", "toujours entre adultes").await;
+    let lines = teen.lines_before_sync().await;
+    assert!(
+        lines
+            .iter()
+            .all(|l| !l.contains("Marcel") && !l.contains("adultes")),
+        "{lines:?}"
+    );
+    // And the adult never hears of the teen.
+    let teen_id_hint = "Lucas";
+    let seen = adult
+        .assert_none_before_pong("the teen", |e| {
+            serde_json::to_string(e).unwrap().contains(teen_id_hint)
+        })
+        .await;
+    drop(seen);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_server_shutdown_tells_irc_clients() {
+    let server = TestServer::start().await;
+    let mut client = server.irc_user("Fidele", "30 H 75").await;
+    let closing = tokio::spawn(async move {
+        let line = client.expect("ERROR", |l| l.starts_with("ERROR")).await;
+        let mut after = Vec::new();
+        while let Some(line) = client.next_line().await {
+            after.push(line);
+        }
+        (line, after)
+    });
+    server.shutdown().await;
+    let (line, after) = closing.await.unwrap();
+    assert!(line.contains("restarting"), "{line}");
+    // Only what was already queued (the registration replies) came; then the end.
+    assert!(after.iter().all(|l| !l.starts_with("ERROR")), "{after:?}");
+}
