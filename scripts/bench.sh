@@ -82,7 +82,7 @@ fi
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 echo "==> starting the server on 127.0.0.1:$port (data in $work/data)" >&2
-NO_COLOR=1 TCHATCHE_HTTP_ADDR="127.0.0.1:$port" TCHATCHE_DATA_DIR="$work/data" \
+NO_COLOR=1 TCHATCHE_HTTP_ADDR="127.0.0.1:$port" TCHATCHE_IRC_ADDR="127.0.0.1:0" TCHATCHE_DATA_DIR="$work/data" \
     "$server_bin" >"$work/server.log" 2>&1 &
 server_pid=$!
 

@@ -64,6 +64,7 @@ impl Hub {
             created_rooms: 0,
             watching_presence: false,
             conversations: std::collections::HashSet::new(),
+            away: None,
         };
         let you = person.summary(id, now);
         let outbox = session.outbox.clone();

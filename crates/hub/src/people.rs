@@ -7,12 +7,17 @@ use tchatche_safety::{DmFacts, Verdict, assess_dm, may_see};
 use tokio::time::Instant;
 
 use crate::ids::now_ms;
+use crate::outbox::Outgoing;
 use crate::state::{Hub, Outcome, Person, refuse};
 
 /// Page size when the client asks none.
 const DEFAULT_PAGE_SIZE: u32 = 50;
 /// Largest page size.
 const MAX_PAGE_SIZE: u32 = 200;
+/// Longest away message.
+const MAX_AWAY_CHARS: usize = 200;
+/// Most `whowas` entries returned.
+const MAX_WHOWAS: usize = 10;
 
 impl Hub {
     pub(crate) fn users(&mut self, id: UserId, req: Option<u32>, query: UserQuery) -> Outcome {
@@ -102,6 +107,65 @@ impl Hub {
             rooms: person.rooms.clone(),
         };
         self.send(id, event);
+        Ok(())
+    }
+
+    pub(crate) fn set_away(
+        &mut self,
+        id: UserId,
+        req: Option<u32>,
+        message: Option<String>,
+    ) -> Outcome {
+        let message = message
+            .map(|text| text.trim().to_owned())
+            .filter(|text| !text.is_empty());
+        if message
+            .as_ref()
+            .is_some_and(|text| text.chars().count() > MAX_AWAY_CHARS)
+        {
+            return Err(refuse(req, ErrorCode::AwayTooLong));
+        }
+        let person = self.person_mut(id, req)?;
+        person.away = message.clone();
+        let band = person.band;
+        let rooms = person.rooms.clone();
+        let user = person.author(id);
+        self.send(id, Event::Ok { req });
+        // Everyone sharing a room hears it once.
+        let frame = Outgoing::new(Event::Away { user, message });
+        let mut told = std::collections::HashSet::new();
+        let (state, to_close) = self.band_split(band);
+        for slug in &rooms {
+            if let Some(room) = state.rooms.get(slug) {
+                let fresh = room
+                    .member_queues()
+                    .filter(|(member, _)| **member != id && told.insert(**member));
+                crate::state::fan_out(fresh, &frame, to_close);
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn whowas(&mut self, id: UserId, req: Option<u32>, nick: &str) -> Outcome {
+        let band = self.person(id, req)?.band;
+        let key = tchatche_safety::nickname::nickname_key(nick);
+        let entries = self
+            .band(band)
+            .departures
+            .iter()
+            .rev()
+            .filter(|departure| tchatche_safety::nickname::nickname_key(&departure.nick) == key)
+            .take(MAX_WHOWAS)
+            .cloned()
+            .collect();
+        self.send(
+            id,
+            Event::WhowasList {
+                req,
+                nick: nick.to_owned(),
+                entries,
+            },
+        );
         Ok(())
     }
 

@@ -1,13 +1,14 @@
 //! Rooms: join, leave, speak, create, change, voice, typing, and scrollback.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 use tchatche_bus::Subject;
 use tchatche_protocol::{
     Band, ErrorCode, Event, MessageId, ReplyRef, RoomFlags, RoomMember, RoomMessage, RoomRole, Say,
     SetRoom, UserId,
 };
-use tchatche_safety::{RoomMessageFacts, Verdict, assess_room_message};
+use tchatche_safety::names::mask_matches;
+use tchatche_safety::{RoomMessageFacts, Verdict, assess_room_message, may_see};
 use tchatche_store::StoredMessage;
 use tokio::time::Instant;
 
@@ -17,6 +18,20 @@ use crate::state::{Hub, Member, Outcome, Room, fan_out, refuse};
 
 /// Longest topic, in characters.
 const MAX_TOPIC_CHARS: usize = 200;
+/// Longest room key.
+const MAX_KEY_CHARS: usize = 50;
+/// Longest kick reason, in characters (longer ones are cut).
+const MAX_REASON_CHARS: usize = 200;
+/// Most ban or exception masks per room.
+const MAX_MASKS: usize = 100;
+
+/// Which mask list of a room.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum MaskList {
+    Bans,
+    InviteExceptions,
+}
+
 /// Characters of a replied-to message quoted in a reply.
 const REPLY_EXCERPT_CHARS: usize = 80;
 
@@ -70,7 +85,13 @@ pub(crate) fn remember(room: &mut Room, message: RoomMessage, keep: usize) {
 }
 
 impl Hub {
-    pub(crate) fn join(&mut self, id: UserId, req: Option<u32>, slug: &str) -> Outcome {
+    pub(crate) fn join(
+        &mut self,
+        id: UserId,
+        req: Option<u32>,
+        slug: &str,
+        key: Option<&str>,
+    ) -> Outcome {
         let now = Instant::now().into_std();
         let max_rooms = self.settings.max_rooms_per_user;
         let person = self.person(id, req)?;
@@ -94,6 +115,31 @@ impl Hub {
         if room.flags.registered_only {
             return Err(refuse(req, ErrorCode::RoomRegisteredOnly));
         }
+        let nick = &summary.nick;
+        let is_creator = room.creator == Some(id);
+        if !is_creator && room.bans.iter().any(|mask| mask_matches(mask, nick)) {
+            return Err(refuse(req, ErrorCode::BannedFromRoom));
+        }
+        let invited = room.invited.contains(&id);
+        if room.flags.invite_only
+            && !is_creator
+            && !invited
+            && !room
+                .invite_exceptions
+                .iter()
+                .any(|mask| mask_matches(mask, nick))
+        {
+            return Err(refuse(req, ErrorCode::InviteOnly));
+        }
+        if room
+            .join_key
+            .as_deref()
+            .is_some_and(|expected| Some(expected) != key)
+            && !invited
+            && !is_creator
+        {
+            return Err(refuse(req, ErrorCode::BadRoomKey));
+        }
         if room
             .flags
             .capacity
@@ -101,11 +147,14 @@ impl Hub {
         {
             return Err(refuse(req, ErrorCode::RoomFull));
         }
-        let role = if room.creator == Some(id) {
+        let role = if is_creator {
             RoomRole::Operator
         } else {
             RoomRole::Member
         };
+        if let Some(room) = self.band_mut(band).rooms.get_mut(slug) {
+            room.invited.remove(&id);
+        }
         self.add_member(band, slug, id, role, summary, outbox, req);
         Ok(())
     }
@@ -404,19 +453,17 @@ impl Hub {
         let Some(outbox) = self.sessions.get(&id).map(|session| session.outbox.clone()) else {
             return Ok(());
         };
-        let room = Room {
-            slug: slug.clone(),
-            key,
-            name: name.trim().to_owned(),
-            category: "Salons des membres".to_owned(),
-            topic,
-            flags: RoomFlags::default(),
-            user_created: true,
-            creator: Some(id),
-            members: HashMap::new(),
-            scrollback: VecDeque::new(),
-            last_spoke: HashMap::new(),
-        };
+        let mut room = Room::new(
+            &slug,
+            name.trim(),
+            "Salons des membres",
+            &topic,
+            RoomFlags::default(),
+            Some(id),
+        );
+        if !topic.is_empty() {
+            room.topic_at = room.created_at;
+        }
         let added = Outgoing::new(Event::RoomAdded {
             room: room.summary(),
         });
@@ -460,12 +507,26 @@ impl Hub {
         {
             return Err(refuse(req, ErrorCode::TopicTooLong));
         }
+        if change.key.as_ref().is_some_and(|key| {
+            key.chars().count() > MAX_KEY_CHARS || key.contains(char::is_whitespace)
+        }) {
+            return Err(refuse(req, ErrorCode::InvalidField)
+                .with_detail("key: at most 50 characters, no spaces"));
+        }
         let updated = {
             let Some(room) = self.band_mut(band).rooms.get_mut(&change.room) else {
                 return Ok(());
             };
-            if let Some(topic) = change.topic {
+            let before = room.summary();
+            if let Some(topic) = change.topic.filter(|topic| *topic != room.topic) {
                 room.topic = topic;
+                room.topic_at = now_ms();
+            }
+            if let Some(invite_only) = change.invite_only {
+                room.flags.invite_only = invite_only;
+            }
+            if let Some(key) = change.key {
+                room.join_key = (!key.is_empty()).then_some(key);
             }
             if let Some(moderated) = change.moderated {
                 room.flags.moderated = moderated;
@@ -476,10 +537,13 @@ impl Hub {
             if let Some(capacity) = change.capacity {
                 room.flags.capacity = (capacity > 0).then_some(capacity);
             }
-            room.summary()
+            let after = room.summary();
+            (after != before).then_some(after)
         };
         self.send(id, Event::Ok { req });
-        self.broadcast_band(band, &Outgoing::new(Event::RoomUpdated { room: updated }));
+        if let Some(updated) = updated {
+            self.broadcast_band(band, &Outgoing::new(Event::RoomUpdated { room: updated }));
+        }
         Ok(())
     }
 
@@ -491,6 +555,53 @@ impl Hub {
         user: UserId,
         on: bool,
     ) -> Outcome {
+        let role = if on {
+            RoomRole::Voiced
+        } else {
+            RoomRole::Member
+        };
+        self.set_member_role(id, req, slug, user, role, RoomRole::Operator)
+    }
+
+    pub(crate) fn op(
+        &mut self,
+        id: UserId,
+        req: Option<u32>,
+        slug: &str,
+        user: UserId,
+        on: bool,
+    ) -> Outcome {
+        let role = if on {
+            RoomRole::Operator
+        } else {
+            RoomRole::Member
+        };
+        // Taking operator away leaves an ordinary member; giving it overrides voice.
+        self.set_member_role(
+            id,
+            req,
+            slug,
+            user,
+            role,
+            if on {
+                RoomRole::Operator
+            } else {
+                RoomRole::Voiced
+            },
+        )
+    }
+
+    /// Changes a member's standing, unless it is `keep` (voice never
+    /// demotes an operator; de-op never touches a voiced member).
+    fn set_member_role(
+        &mut self,
+        id: UserId,
+        req: Option<u32>,
+        slug: &str,
+        user: UserId,
+        role: RoomRole,
+        keep: RoomRole,
+    ) -> Outcome {
         let band = self.operated_room(id, req, slug)?;
         let (state, to_close) = self.band_split(band);
         let Some(room) = state.rooms.get_mut(slug) else {
@@ -499,13 +610,8 @@ impl Hub {
         let Some(member) = room.members.get_mut(&user) else {
             return Err(refuse(req, ErrorCode::UserNotFound));
         };
-        let role = if on {
-            RoomRole::Voiced
-        } else {
-            RoomRole::Member
-        };
-        // Operators keep their standing; an unchanged role announces nothing.
-        if member.role != RoomRole::Operator && member.role != role {
+        // An unchanged role announces nothing.
+        if member.role != keep && member.role != role {
             member.role = role;
             let frame = Outgoing::new(Event::MemberRole {
                 room: slug.to_owned(),
@@ -515,6 +621,206 @@ impl Hub {
             fan_out(room.member_queues(), &frame, to_close);
         }
         self.send(id, Event::Ok { req });
+        Ok(())
+    }
+
+    pub(crate) fn kick(
+        &mut self,
+        id: UserId,
+        req: Option<u32>,
+        slug: &str,
+        user: UserId,
+        reason: Option<String>,
+    ) -> Outcome {
+        let band = self.operated_room(id, req, slug)?;
+        let by = self.person(id, req)?.author(id);
+        let in_room = self
+            .band(band)
+            .rooms
+            .get(slug)
+            .is_some_and(|room| room.members.contains_key(&user));
+        let Some(kicked) = self
+            .sessions
+            .get(&user)
+            .and_then(|s| s.person.as_ref())
+            .filter(|_| in_room)
+        else {
+            return Err(refuse(req, ErrorCode::UserNotFound));
+        };
+        let kicked_author = kicked.author(user);
+        let reason: String = reason
+            .unwrap_or_default()
+            .chars()
+            .take(MAX_REASON_CHARS)
+            .collect();
+        let frame = Outgoing::new(Event::Kicked {
+            room: slug.to_owned(),
+            user: kicked_author,
+            by,
+            reason,
+        });
+        {
+            let (state, to_close) = self.band_split(band);
+            if let Some(room) = state.rooms.get(slug) {
+                fan_out(room.member_queues(), &frame, to_close);
+            }
+        }
+        if let Some(person) = self.sessions.get_mut(&user).and_then(|s| s.person.as_mut()) {
+            person.rooms.retain(|joined| joined != slug);
+        }
+        self.remove_member(band, slug, user);
+        self.send(id, Event::Ok { req });
+        Ok(())
+    }
+
+    pub(crate) fn set_mask(
+        &mut self,
+        id: UserId,
+        req: Option<u32>,
+        slug: &str,
+        list: MaskList,
+        mask: String,
+        on: bool,
+    ) -> Outcome {
+        let band = self.operated_room(id, req, slug)?;
+        let mask = mask.trim().to_owned();
+        if mask.is_empty() || mask.chars().count() > 64 || mask.contains(char::is_whitespace) {
+            return Err(refuse(req, ErrorCode::InvalidField)
+                .with_detail("mask: 1 to 64 characters, no spaces"));
+        }
+        let Some(room) = self.band_mut(band).rooms.get_mut(slug) else {
+            return Ok(());
+        };
+        let masks = match list {
+            MaskList::Bans => &mut room.bans,
+            MaskList::InviteExceptions => &mut room.invite_exceptions,
+        };
+        let listed = masks
+            .iter()
+            .any(|existing| existing.eq_ignore_ascii_case(&mask));
+        if on && !listed {
+            if masks.len() >= MAX_MASKS {
+                return Err(refuse(req, ErrorCode::InvalidField).with_detail("too many masks"));
+            }
+            masks.push(mask);
+        } else if !on {
+            masks.retain(|existing| !existing.eq_ignore_ascii_case(&mask));
+        }
+        self.send(id, Event::Ok { req });
+        Ok(())
+    }
+
+    pub(crate) fn room_masks(&mut self, id: UserId, req: Option<u32>, slug: &str) -> Outcome {
+        let band = self.person(id, req)?.band;
+        let room = self
+            .band(band)
+            .rooms
+            .get(slug)
+            .ok_or_else(|| refuse(req, ErrorCode::RoomNotFound))?;
+        if !room.members.contains_key(&id) {
+            return Err(refuse(req, ErrorCode::NotInRoom));
+        }
+        let event = Event::RoomMasks {
+            req,
+            room: slug.to_owned(),
+            bans: room.bans.clone(),
+            invite_exceptions: room.invite_exceptions.clone(),
+        };
+        self.send(id, event);
+        Ok(())
+    }
+
+    pub(crate) fn invite(
+        &mut self,
+        id: UserId,
+        req: Option<u32>,
+        slug: &str,
+        user: UserId,
+    ) -> Outcome {
+        let inviter = self.person(id, req)?;
+        let band = inviter.band;
+        let by = inviter.author(id);
+        let invitee = self
+            .sessions
+            .get(&user)
+            .and_then(|s| s.person.as_ref())
+            .filter(|person| may_see(band, person.band))
+            .ok_or_else(|| refuse(req, ErrorCode::UserNotFound))?;
+        let invitee_author = invitee.author(user);
+        let room = self
+            .band(band)
+            .rooms
+            .get(slug)
+            .ok_or_else(|| refuse(req, ErrorCode::RoomNotFound))?;
+        match room.members.get(&id) {
+            None => return Err(refuse(req, ErrorCode::NotInRoom)),
+            // An invitation passes invite-only and the key: only operators give
+            // one in a room that has either.
+            Some(member)
+                if (room.flags.invite_only || room.join_key.is_some())
+                    && member.role != RoomRole::Operator =>
+            {
+                return Err(refuse(req, ErrorCode::NotOperator));
+            }
+            Some(_) => {}
+        }
+        if room.members.contains_key(&user) {
+            return Err(refuse(req, ErrorCode::AlreadyInRoom));
+        }
+        let frame = Outgoing::new(Event::Invited {
+            room: slug.to_owned(),
+            user: invitee_author,
+            by,
+        });
+        let (state, to_close) = self.band_split(band);
+        if let Some(room) = state.rooms.get_mut(slug) {
+            room.invited.insert(user);
+            fan_out(room.member_queues(), &frame, to_close);
+        }
+        if let Some(outbox) = state.people.get(&user) {
+            crate::state::deliver(user, outbox, &frame, to_close);
+        }
+        self.send(id, Event::Ok { req });
+        Ok(())
+    }
+
+    pub(crate) fn history(
+        &mut self,
+        id: UserId,
+        req: Option<u32>,
+        slug: &str,
+        before: Option<MessageId>,
+        limit: Option<u32>,
+    ) -> Outcome {
+        let band = self.person(id, req)?.band;
+        let room = self
+            .band(band)
+            .rooms
+            .get(slug)
+            .ok_or_else(|| refuse(req, ErrorCode::RoomNotFound))?;
+        if !room.members.contains_key(&id) {
+            return Err(refuse(req, ErrorCode::NotInRoom));
+        }
+        let limit = limit.map_or(self.settings.scrollback, |limit| {
+            (limit as usize).min(self.settings.scrollback)
+        });
+        let older: Vec<&RoomMessage> = room
+            .scrollback
+            .iter()
+            .filter(|message| before.is_none_or(|before| message.id < before))
+            .collect();
+        let messages = older[older.len().saturating_sub(limit)..]
+            .iter()
+            .map(|m| (*m).clone())
+            .collect();
+        self.send(
+            id,
+            Event::History {
+                req,
+                room: slug.to_owned(),
+                messages,
+            },
+        );
         Ok(())
     }
 

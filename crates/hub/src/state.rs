@@ -21,6 +21,7 @@ use tokio::sync::mpsc;
 use crate::handle::{Control, Request};
 use crate::ids::IdGenerator;
 use crate::outbox::{OutboxSender, Outgoing, QueueError};
+use crate::rooms::MaskList;
 use crate::settings::HubSettings;
 
 /// A connected client, entered or not.
@@ -47,6 +48,8 @@ pub(crate) struct Person {
     /// People this person exchanged private messages with during this
     /// session: a conversation exists with them.
     pub conversations: HashSet<UserId>,
+    /// Away message, if away.
+    pub away: Option<String>,
 }
 
 impl Person {
@@ -60,6 +63,7 @@ impl Person {
             member: false,
             idle_secs: u32::try_from(now.saturating_duration_since(self.last_active).as_secs())
                 .unwrap_or(u32::MAX),
+            away: self.away.clone(),
         }
     }
 
@@ -89,18 +93,62 @@ pub(crate) struct Room {
     pub members: HashMap<UserId, Member>,
     pub scrollback: VecDeque<RoomMessage>,
     pub last_spoke: HashMap<UserId, Instant>,
+    pub created_at: u64,
+    pub topic_at: u64,
+    /// Ban masks (nickname patterns).
+    pub bans: Vec<String>,
+    /// Masks that may join an invite-only room uninvited.
+    pub invite_exceptions: Vec<String>,
+    /// People invited and not yet joined.
+    pub invited: HashSet<UserId>,
+    /// The key needed to join, if any.
+    pub join_key: Option<String>,
 }
 
 impl Room {
+    /// A room; user-created when it has a creator.
+    pub fn new(
+        slug: &str,
+        name: &str,
+        category: &str,
+        topic: &str,
+        flags: RoomFlags,
+        creator: Option<UserId>,
+    ) -> Room {
+        Room {
+            slug: slug.to_owned(),
+            key: tchatche_safety::names::room_key(slug),
+            name: name.to_owned(),
+            category: category.to_owned(),
+            topic: topic.to_owned(),
+            flags,
+            user_created: creator.is_some(),
+            creator,
+            members: HashMap::new(),
+            scrollback: VecDeque::new(),
+            last_spoke: HashMap::new(),
+            created_at: crate::ids::now_ms(),
+            topic_at: 0,
+            bans: Vec::new(),
+            invite_exceptions: Vec::new(),
+            invited: HashSet::new(),
+            join_key: None,
+        }
+    }
+
     pub fn summary(&self) -> RoomSummary {
+        let mut flags = self.flags.clone();
+        flags.has_key = self.join_key.is_some();
         RoomSummary {
             slug: self.slug.clone(),
             name: self.name.clone(),
             category: self.category.clone(),
             topic: self.topic.clone(),
             members: u32::try_from(self.members.len()).unwrap_or(u32::MAX),
-            flags: self.flags.clone(),
+            flags,
             user_created: self.user_created,
+            created_at: self.created_at,
+            topic_at: self.topic_at,
         }
     }
 
@@ -129,6 +177,8 @@ pub(crate) struct BandState {
     pub directory: Vec<String>,
     /// Rooms whose member count changed since the last directory update.
     pub changed_counts: HashSet<String>,
+    /// Who left recently, most recent last, for `whowas`.
+    pub departures: VecDeque<tchatche_protocol::Departure>,
 }
 
 impl BandState {
@@ -140,6 +190,7 @@ impl BandState {
             room_keys: HashMap::new(),
             directory: Vec::new(),
             changed_counts: HashSet::new(),
+            departures: VecDeque::new(),
         }
     }
 
@@ -197,6 +248,9 @@ pub(crate) fn fan_out<'a>(
 
 pub(crate) type Outcome = Result<(), ErrorEvent>;
 
+/// Departures remembered per band for `whowas`.
+const MAX_DEPARTURES: usize = 500;
+
 /// Shorthand for a refusal with the code's standard texts.
 pub(crate) fn refuse(req: Option<u32>, code: ErrorCode) -> ErrorEvent {
     ErrorEvent::new(req, code)
@@ -243,24 +297,22 @@ impl Hub {
                     }
                     None => VecDeque::new(),
                 };
-                let room = Room {
-                    slug: seed.slug.clone(),
-                    key: tchatche_safety::names::room_key(&seed.slug),
-                    name: seed.name.clone(),
-                    category: seed.category.clone(),
-                    topic: seed.topic.clone(),
-                    flags: RoomFlags {
-                        registered_only: seed.registered_only,
-                        moderated: seed.moderated,
-                        slow_mode_secs: seed.slow_mode_secs,
-                        capacity: seed.capacity,
-                    },
-                    user_created: false,
-                    creator: None,
-                    members: HashMap::new(),
-                    scrollback,
-                    last_spoke: HashMap::new(),
+                let flags = RoomFlags {
+                    registered_only: seed.registered_only,
+                    moderated: seed.moderated,
+                    slow_mode_secs: seed.slow_mode_secs,
+                    capacity: seed.capacity,
+                    ..RoomFlags::default()
                 };
+                let mut room = Room::new(
+                    &seed.slug,
+                    &seed.name,
+                    &seed.category,
+                    &seed.topic,
+                    flags,
+                    None,
+                );
+                room.scrollback = scrollback;
                 hub.insert_room(band, room);
             }
         }
@@ -427,7 +479,7 @@ impl Hub {
                 self.send(id, Event::RoomList { req, rooms });
                 Ok(())
             }
-            Command::Join { room } => self.join(id, req, &room),
+            Command::Join { room, key } => self.join(id, req, &room, key.as_deref()),
             Command::Leave { room } => self.leave(id, req, &room),
             Command::Say(say) => self.say(id, req, say),
             Command::CreateRoom { name, topic } => self.create_room(id, req, &name, topic),
@@ -445,6 +497,23 @@ impl Hub {
                 Ok(())
             }
             Command::Whois { nick } => self.whois(id, req, &nick),
+            Command::Op { room, user, on } => self.op(id, req, &room, user, on),
+            Command::Kick { room, user, reason } => self.kick(id, req, &room, user, reason),
+            Command::Ban { room, mask, on } => {
+                self.set_mask(id, req, &room, MaskList::Bans, mask, on)
+            }
+            Command::InviteException { room, mask, on } => {
+                self.set_mask(id, req, &room, MaskList::InviteExceptions, mask, on)
+            }
+            Command::RoomMasks { room } => self.room_masks(id, req, &room),
+            Command::Invite { room, user } => self.invite(id, req, &room, user),
+            Command::SetAway { message } => self.set_away(id, req, message),
+            Command::Whowas { nick } => self.whowas(id, req, &nick),
+            Command::History {
+                room,
+                before,
+                limit,
+            } => self.history(id, req, &room, before, limit),
             Command::Ping {} => {
                 self.send(id, Event::Pong { req });
                 Ok(())
@@ -474,9 +543,23 @@ impl Hub {
             let state = self.band_mut(band);
             state.people.remove(&id);
             state.watchers.remove(&id);
+            if state.departures.len() >= MAX_DEPARTURES {
+                state.departures.pop_front();
+            }
+            state.departures.push_back(tchatche_protocol::Departure {
+                nick: person.nick.clone(),
+                age: person.age,
+                gender: person.gender,
+                department: person.department,
+                left_at: crate::ids::now_ms(),
+            });
         }
         for slug in &person.rooms {
             self.remove_member(band, slug, id);
+        }
+        // Invitations die with the session: ids are never reused.
+        for room in self.band_mut(band).rooms.values_mut() {
+            room.invited.remove(&id);
         }
         let frame = Outgoing::new(Event::UserOffline { user: id });
         let (state, to_close) = self.band_split(band);

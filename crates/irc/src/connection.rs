@@ -146,6 +146,16 @@ fn render_event(session: &mut Session, frame: &Outgoing, wire: &mut Vec<u8>) {
                 // Whatever the session already queued goes first, to keep order.
                 wire.extend_from_slice(session.out.as_bytes());
                 session.out.clear();
+                if let Some(label) = session.take_echo_label(message.id.0) {
+                    // The echo of a labeled message carries its label: render
+                    // it for this client alone.
+                    let mut tag = String::from("label=");
+                    crate::codec::escape_tag_value(&label, &mut tag);
+                    for line in render::room_message_lines(message, true).split_inclusive("\r\n") {
+                        wire.extend_from_slice(render::with_tag(line, &tag).as_bytes());
+                    }
+                    return;
+                }
                 let encoded = frame.encoded(WireFormat::Irc, render::encode_room_message);
                 render::append_lines(wire, &encoded, session.caps.tagged());
             }

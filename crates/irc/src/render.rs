@@ -44,6 +44,9 @@ pub fn req_of(event: &Event) -> Option<u32> {
         | Event::Sent { req, .. }
         | Event::UserList { req, .. }
         | Event::UserInfo { req, .. }
+        | Event::RoomMasks { req, .. }
+        | Event::WhowasList { req, .. }
+        | Event::History { req, .. }
         | Event::Ok { req }
         | Event::Pong { req } => *req,
         Event::Error(error) => error.req,
@@ -57,34 +60,66 @@ pub fn channel_modes(flags: &RoomFlags) -> String {
     if flags.moderated {
         modes.push('m');
     }
+    if flags.invite_only {
+        modes.push('i');
+    }
+    if flags.has_key {
+        modes.push('k');
+    }
     modes.push_str("nt");
     if let Some(capacity) = flags.capacity {
-        modes.push_str(&format!("l {capacity}"));
+        modes.push('l');
+        modes.push_str(&format!(" {capacity}"));
     }
     modes
 }
 
-/// The MODE lines (as parameter lists after the channel) that turn `old`
-/// into `new`, both as given by [`channel_modes`].
-pub fn mode_changes(old: &str, new: &str) -> Vec<Vec<String>> {
-    let parse = |modes: &str| {
-        let mut parts = modes.split(' ');
-        let letters = parts.next().unwrap_or("").to_owned();
-        (letters.contains('m'), parts.next().map(str::to_owned))
-    };
-    let (old_moderated, old_limit) = parse(old);
-    let (new_moderated, new_limit) = parse(new);
+/// The MODE changes (as parameter lists after the channel) that turn `old`
+/// flags into `new` ones. The key itself is never known here: it shows as `*`.
+pub fn mode_changes(old: &RoomFlags, new: &RoomFlags) -> Vec<Vec<String>> {
     let mut changes = Vec::new();
-    if old_moderated != new_moderated {
-        changes.push(vec![if new_moderated { "+m" } else { "-m" }.to_owned()]);
-    }
-    if old_limit != new_limit {
-        match new_limit {
-            Some(limit) => changes.push(vec!["+l".to_owned(), limit]),
+    let mut toggle = |before: bool, after: bool, letter: char, argument: Option<&str>| {
+        if before != after {
+            let mut change = vec![format!("{}{letter}", if after { '+' } else { '-' })];
+            if after {
+                change.extend(argument.map(str::to_owned));
+            }
+            changes.push(change);
+        }
+    };
+    toggle(old.moderated, new.moderated, 'm', None);
+    toggle(old.invite_only, new.invite_only, 'i', None);
+    toggle(old.has_key, new.has_key, 'k', Some("*"));
+    if old.capacity != new.capacity {
+        match new.capacity {
+            Some(limit) => changes.push(vec!["+l".to_owned(), limit.to_string()]),
             None => changes.push(vec!["-l".to_owned()]),
         }
     }
     changes
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> u64 {
+    tchatche_hub::now_ms()
+}
+
+/// The real name of someone who left.
+pub fn departure_realname(departure: &tchatche_protocol::Departure) -> String {
+    let gender = match departure.gender {
+        tchatche_protocol::Gender::Homme => "H",
+        tchatche_protocol::Gender::Femme => "F",
+        tchatche_protocol::Gender::Autre => "A",
+    };
+    format!("{} {gender} {}", departure.age, departure.department)
+}
+
+/// A line (with CR LF) with one more tag.
+pub fn with_tag(line: &str, tag: &str) -> String {
+    match line.strip_prefix('@') {
+        Some(rest) => format!("@{tag};{rest}"),
+        None => format!("@{tag} {line}"),
+    }
 }
 
 /// RFC 3339 time with milliseconds, as the `time` tag wants it.
@@ -154,7 +189,8 @@ pub fn encode_room_message(event: &Event) -> Bytes {
     Bytes::from(room_message_lines(message, true))
 }
 
-fn room_message_lines(message: &RoomMessage, tags: bool) -> String {
+/// The lines of a room message, tagged or not.
+pub fn room_message_lines(message: &RoomMessage, tags: bool) -> String {
     let mut out = String::new();
     text_lines(
         &mut out,
@@ -254,24 +290,38 @@ mod tests {
 
     #[test]
     fn modes_and_their_changes() {
-        let plain = channel_modes(&RoomFlags::default());
-        assert_eq!(plain, "+nt");
-        let moderated = channel_modes(&RoomFlags {
+        let plain = RoomFlags::default();
+        let moderated = RoomFlags {
             moderated: true,
             capacity: Some(10),
             ..RoomFlags::default()
-        });
-        assert_eq!(moderated, "+mntl 10");
+        };
+        let locked = RoomFlags {
+            invite_only: true,
+            has_key: true,
+            ..RoomFlags::default()
+        };
+        assert_eq!(channel_modes(&plain), "+nt");
+        assert_eq!(channel_modes(&moderated), "+mntl 10");
+        assert_eq!(channel_modes(&locked), "+iknt");
+        let change = |items: &[&[&str]]| -> Vec<Vec<String>> {
+            items
+                .iter()
+                .map(|item| item.iter().map(|s| (*s).to_owned()).collect())
+                .collect()
+        };
         assert_eq!(
             mode_changes(&plain, &moderated),
-            vec![
-                vec!["+m".to_owned()],
-                vec!["+l".to_owned(), "10".to_owned()]
-            ]
+            change(&[&["+m"], &["+l", "10"]])
         );
         assert_eq!(
             mode_changes(&moderated, &plain),
-            vec![vec!["-m".to_owned()], vec!["-l".to_owned()]]
+            change(&[&["-m"], &["-l"]])
         );
+        assert_eq!(
+            mode_changes(&plain, &locked),
+            change(&[&["+i"], &["+k", "*"]])
+        );
+        assert_eq!(mode_changes(&locked, &plain), change(&[&["-i"], &["-k"]]));
     }
 }

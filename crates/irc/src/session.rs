@@ -29,13 +29,20 @@ pub struct IrcSettings {
     pub motd: Vec<String>,
     /// Profile for guests who give none (`age gender département`); empty: none.
     pub default_guest_profile: String,
+    /// Messages a room keeps for `CHATHISTORY` (the hub's scrollback).
+    pub history_limit: u32,
 }
 
 /// The capabilities this gateway offers (IRCv3).
 pub const CAPABILITIES: &[&str] = &[
+    "away-notify",
+    "batch",
     "cap-notify",
+    "draft/chathistory",
     "echo-message",
     "extended-join",
+    "invite-notify",
+    "labeled-response",
     "message-tags",
     "multi-prefix",
     "server-time",
@@ -45,6 +52,11 @@ pub const CAPABILITIES: &[&str] = &[
 /// The capabilities a client enabled.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Caps {
+    pub(crate) away_notify: bool,
+    pub(crate) batch: bool,
+    pub(crate) chathistory: bool,
+    pub(crate) invite_notify: bool,
+    pub(crate) labeled_response: bool,
     pub(crate) echo_message: bool,
     pub(crate) extended_join: bool,
     pub(crate) message_tags: bool,
@@ -57,6 +69,11 @@ pub struct Caps {
 impl Caps {
     fn slot(&mut self, name: &str) -> Option<&mut bool> {
         Some(match name {
+            "away-notify" => &mut self.away_notify,
+            "batch" => &mut self.batch,
+            "draft/chathistory" => &mut self.chathistory,
+            "invite-notify" => &mut self.invite_notify,
+            "labeled-response" => &mut self.labeled_response,
             "cap-notify" => &mut self.cap_notify,
             "echo-message" => &mut self.echo_message,
             "extended-join" => &mut self.extended_join,
@@ -145,6 +162,37 @@ pub(crate) enum Pending {
     SetMode {
         channel: String,
     },
+    MaskSet {
+        channel: String,
+        change: String,
+        mask: String,
+    },
+    MaskList {
+        channel: String,
+        invite_exceptions: bool,
+    },
+    Kick {
+        channel: String,
+        nick: String,
+    },
+    FindForInvite {
+        channel: String,
+    },
+    Invite {
+        channel: String,
+        nick: String,
+    },
+    Away {
+        away: bool,
+    },
+    Whowas {
+        nick: String,
+    },
+    History {
+        channel: String,
+        after: Option<u64>,
+        limit: usize,
+    },
     Lusers,
 }
 
@@ -156,10 +204,33 @@ pub(crate) struct ListFilter {
     not_mask: Option<String>,
     more_than: Option<u32>,
     less_than: Option<u32>,
+    /// Created more (`C>`) or less (`C<`) than this many minutes ago.
+    created_more: Option<u64>,
+    created_less: Option<u64>,
+    /// Topic set more (`T>`) or less (`T<`) than this many minutes ago.
+    topic_more: Option<u64>,
+    topic_less: Option<u64>,
 }
 
 impl ListFilter {
-    fn accepts(&self, room: &RoomSummary) -> bool {
+    fn accepts(&self, room: &RoomSummary, now_ms: u64) -> bool {
+        let minutes_ago = |at: u64| now_ms.saturating_sub(at) / 60_000;
+        let created = minutes_ago(room.created_at);
+        let topic = (room.topic_at > 0).then(|| minutes_ago(room.topic_at));
+        if self.created_more.is_some_and(|n| created <= n)
+            || self.created_less.is_some_and(|n| created >= n)
+        {
+            return false;
+        }
+        if self
+            .topic_more
+            .is_some_and(|n| topic.is_none_or(|t| t <= n))
+            || self
+                .topic_less
+                .is_some_and(|n| topic.is_none_or(|t| t >= n))
+        {
+            return false;
+        }
         let name = format!("#{}", room.slug);
         (self.channels.is_empty() || self.channels.contains(&name))
             && self
@@ -224,9 +295,14 @@ pub struct Session {
     stage: Stage,
     pub(crate) me: Option<UserId>,
     next_req: u32,
-    pending: HashMap<u32, Pending>,
+    pending: HashMap<u32, (Pending, Option<String>)>,
+    /// The label of the line being handled (labeled-response), until a hub
+    /// request takes it or the immediate reply is wrapped with it.
+    label: Option<String>,
+    /// Labels for the echoes of labeled messages, by message id.
+    echo_labels: HashMap<u64, String>,
+    next_batch: u32,
     pub(crate) channels: HashMap<String, Channel>,
-    away: Option<String>,
 }
 
 /// `#slug` for a room slug.
@@ -256,8 +332,10 @@ impl Session {
             me: None,
             next_req: 1,
             pending: HashMap::new(),
+            label: None,
+            echo_labels: HashMap::new(),
+            next_batch: 1,
             channels: HashMap::new(),
-            away: None,
         }
     }
 
@@ -298,8 +376,56 @@ impl Session {
     fn request(&mut self, command: Command, pending: Pending) {
         let req = self.next_req;
         self.next_req = self.next_req.wrapping_add(1).max(1);
-        self.pending.insert(req, pending);
+        let label = self.label.take();
+        self.pending.insert(req, (pending, label));
         self.requests.push((Some(req), command));
+    }
+
+    /// A fresh batch reference.
+    fn batch_ref(&mut self) -> String {
+        self.next_batch = self.next_batch.wrapping_add(1);
+        format!("b{}", self.next_batch)
+    }
+
+    /// Wraps what was written to `out` since `start` as the labeled response
+    /// to a command: an ACK when nothing was, the label on a single line, or
+    /// a `labeled-response` batch.
+    fn wrap_labeled(&mut self, start: usize, label: &str) {
+        let produced = self.out.split_off(start);
+        let lines: Vec<&str> = produced.split_inclusive("\r\n").collect();
+        let mut tag = String::from("label=");
+        crate::codec::escape_tag_value(label, &mut tag);
+        match lines.len() {
+            0 => {
+                let server = self.server().to_owned();
+                self.out.push_str(&format!("@{tag} :{server} ACK\r\n"));
+            }
+            1 => self.out.push_str(&render::with_tag(lines[0], &tag)),
+            _ if self.caps.batch => {
+                let reference = self.batch_ref();
+                let server = self.server().to_owned();
+                self.out.push_str(&format!(
+                    "@{tag} :{server} BATCH +{reference} labeled-response\r\n"
+                ));
+                for line in lines {
+                    self.out
+                        .push_str(&render::with_tag(line, &format!("batch={reference}")));
+                }
+                self.out
+                    .push_str(&format!(":{server} BATCH -{reference}\r\n"));
+            }
+            _ => {
+                self.out.push_str(&render::with_tag(lines[0], &tag));
+                for line in &lines[1..] {
+                    self.out.push_str(line);
+                }
+            }
+        }
+    }
+
+    /// The label for the echo of one's own message, if it was labeled.
+    pub fn take_echo_label(&mut self, message_id: u64) -> Option<String> {
+        self.echo_labels.remove(&message_id)
     }
 
     /// Handles a line that could not be read.
@@ -330,6 +456,20 @@ impl Session {
             Ok(message) => message,
             Err(error) => return self.on_bad_line(error),
         };
+        self.label = message
+            .tag("label")
+            .filter(|_| self.caps.labeled_response)
+            .map(str::to_owned);
+        let start = self.out.len();
+        self.handle(&message);
+        // A hub request took the label; otherwise the reply is here.
+        if let Some(label) = self.label.take() {
+            self.wrap_labeled(start, &label);
+        }
+    }
+
+    fn handle(&mut self, message: &Message) {
+        let message = message.clone();
         let command = message.command.as_str();
         match command {
             "CAP" => return self.cap(&message),
@@ -388,6 +528,9 @@ impl Session {
                 self.numeric(RPL_ENDOFLINKS, &["*", "End of LINKS list"]);
             }
             "AWAY" => self.away(&message),
+            "KICK" => self.kick(&message),
+            "INVITE" => self.invite(&message),
+            "CHATHISTORY" => self.chathistory(&message),
             "WALLOPS" => self.numeric(
                 ERR_NOPRIVILEGES,
                 &["Permission Denied - only staff may send WALLOPS"],
@@ -555,10 +698,13 @@ impl Session {
         let tokens = [
             "CASEMAPPING=ascii".to_owned(),
             "CHANLIMIT=#:20".to_owned(),
-            "CHANMODES=,,l,mnt".to_owned(),
+            "CHANMODES=Ib,k,l,imnt".to_owned(),
+            format!("CHATHISTORY={}", self.settings.history_limit),
             "CHANNELLEN=50".to_owned(),
             "CHANTYPES=#".to_owned(),
-            "ELIST=MNU".to_owned(),
+            "ELIST=CMNTU".to_owned(),
+            "INVEX=I".to_owned(),
+            "MSGREFTYPES=msgid".to_owned(),
             format!("NETWORK={server}"),
             "NICKLEN=20".to_owned(),
             "PREFIX=(ov)@+".to_owned(),
@@ -598,7 +744,9 @@ impl Session {
             }
             return;
         }
+        let mut keys = message.param(1).unwrap_or("").split(',');
         for channel in targets.split(',').filter(|c| !c.is_empty()) {
+            let key = keys.next().filter(|key| !key.is_empty()).map(str::to_owned);
             let Some(slug) = slug_of(channel) else {
                 self.numeric(ERR_NOSUCHCHANNEL, &[channel, "No such channel"]);
                 continue;
@@ -607,7 +755,10 @@ impl Session {
                 continue;
             }
             self.request(
-                Command::Join { room: slug.clone() },
+                Command::Join {
+                    room: slug.clone(),
+                    key,
+                },
                 Pending::Join {
                     channel: channel_name(&slug),
                 },
@@ -783,7 +934,15 @@ impl Session {
         let mut filter = ListFilter::default();
         for param in &message.params {
             for item in param.split(',').filter(|i| !i.is_empty()) {
-                if let Some(n) = item.strip_prefix('>') {
+                if let Some(n) = item.strip_prefix("C>") {
+                    filter.created_more = n.parse().ok();
+                } else if let Some(n) = item.strip_prefix("C<") {
+                    filter.created_less = n.parse().ok();
+                } else if let Some(n) = item.strip_prefix("T>") {
+                    filter.topic_more = n.parse().ok();
+                } else if let Some(n) = item.strip_prefix("T<") {
+                    filter.topic_less = n.parse().ok();
+                } else if let Some(n) = item.strip_prefix('>') {
                     filter.more_than = n.parse().ok();
                 } else if let Some(n) = item.strip_prefix('<') {
                     filter.less_than = n.parse().ok();
@@ -842,22 +1001,146 @@ impl Session {
             return self.numeric(ERR_NONICKNAMEGIVEN, &["No nickname given"]);
         };
         let nick = nick.to_owned();
-        // The gateway keeps no record of people who left.
-        self.numeric(ERR_WASNOSUCHNICK, &[&nick, "There was no such nickname"]);
-        self.numeric(RPL_ENDOFWHOWAS, &[&nick, "End of WHOWAS"]);
+        self.request(
+            Command::Whowas { nick: nick.clone() },
+            Pending::Whowas { nick },
+        );
     }
 
     fn away(&mut self, message: &Message) {
-        match message.param(0).filter(|text| !text.is_empty()) {
-            Some(text) => {
-                self.away = Some(text.to_owned());
-                self.numeric(RPL_NOWAWAY, &["You have been marked as being away"]);
-            }
-            None => {
-                self.away = None;
-                self.numeric(RPL_UNAWAY, &["You are no longer marked as being away"]);
+        let text = message
+            .param(0)
+            .filter(|text| !text.is_empty())
+            .map(str::to_owned);
+        let away = text.is_some();
+        self.request(Command::SetAway { message: text }, Pending::Away { away });
+    }
+
+    /// The member id and nickname in a channel I track, by nickname.
+    fn member_by_nick(&self, slug: &str, nick: &str) -> Option<(UserId, String)> {
+        let lower = nick.to_lowercase();
+        self.channels
+            .get(slug)?
+            .members
+            .iter()
+            .find_map(|(id, (member_nick, _))| {
+                (member_nick.to_lowercase() == lower).then(|| (*id, member_nick.clone()))
+            })
+    }
+
+    fn kick(&mut self, message: &Message) {
+        let (Some(channel), Some(nicks)) = (message.param(0), message.param(1)) else {
+            return self.numeric(ERR_NEEDMOREPARAMS, &["KICK", "Not enough parameters"]);
+        };
+        let Some(slug) = slug_of(channel) else {
+            return self.numeric(ERR_NOSUCHCHANNEL, &[channel, "No such channel"]);
+        };
+        let channel = channel_name(&slug);
+        if !self.channels.contains_key(&slug) {
+            return self.numeric(ERR_NOTONCHANNEL, &[&channel, "You're not on that channel"]);
+        }
+        let reason = message.param(2).map(str::to_owned);
+        for nick in nicks.split(',').filter(|n| !n.is_empty()) {
+            match self.member_by_nick(&slug, nick) {
+                Some((user, nick)) => self.request(
+                    Command::Kick {
+                        room: slug.clone(),
+                        user,
+                        reason: reason.clone(),
+                    },
+                    Pending::Kick {
+                        channel: channel.clone(),
+                        nick,
+                    },
+                ),
+                None => self.numeric(
+                    ERR_USERNOTINCHANNEL,
+                    &[nick, &channel, "They aren't on that channel"],
+                ),
             }
         }
+    }
+
+    fn invite(&mut self, message: &Message) {
+        let (Some(nick), Some(channel)) = (message.param(0), message.param(1)) else {
+            return self.numeric(ERR_NEEDMOREPARAMS, &["INVITE", "Not enough parameters"]);
+        };
+        let Some(slug) = slug_of(channel) else {
+            return self.numeric(ERR_NOSUCHCHANNEL, &[channel, "No such channel"]);
+        };
+        let nick = nick.to_owned();
+        self.request(
+            Command::Whois { nick },
+            Pending::FindForInvite {
+                channel: channel_name(&slug),
+            },
+        );
+    }
+
+    fn chathistory(&mut self, message: &Message) {
+        let fail = |session: &mut Session, code: &str, text: &str| {
+            let server = session.server().to_owned();
+            session.line(Some(&server), "FAIL", &["CHATHISTORY", code, text]);
+        };
+        let sub = message.param(0).unwrap_or("").to_ascii_uppercase();
+        let (Some(target), Some(reference), Some(limit)) =
+            (message.param(1), message.param(2), message.param(3))
+        else {
+            return fail(
+                self,
+                "INVALID_PARAMS",
+                "Usage: CHATHISTORY LATEST|BEFORE <channel> <*|msgid=id> <limit>",
+            );
+        };
+        let Ok(limit) = limit.parse::<usize>() else {
+            return fail(self, "INVALID_PARAMS", "The limit must be a number");
+        };
+        let limit = limit.min(self.settings.history_limit as usize);
+        let Some(slug) = slug_of(target) else {
+            // Private messages are not stored: their history is empty.
+            let reference = self.batch_ref();
+            let server = self.server().to_owned();
+            self.line(
+                Some(&server),
+                "BATCH",
+                &[&format!("+{reference}"), "chathistory", target],
+            );
+            self.line(Some(&server), "BATCH", &[&format!("-{reference}")]);
+            return;
+        };
+        let msgid = reference
+            .strip_prefix("msgid=")
+            .and_then(|id| id.parse::<u64>().ok());
+        let (before, after) = match (sub.as_str(), reference, msgid) {
+            ("LATEST", "*", _) => (None, None),
+            ("LATEST", _, Some(id)) => (None, Some(id)),
+            ("BEFORE", _, Some(id)) => (Some(tchatche_protocol::MessageId(id)), None),
+            _ => {
+                return fail(
+                    self,
+                    "INVALID_PARAMS",
+                    "Supported: LATEST with * or msgid=, BEFORE with msgid=",
+                );
+            }
+        };
+        let channel = channel_name(&slug);
+        let hub_limit = if after.is_some() {
+            None
+        } else {
+            Some(limit as u32)
+        };
+        self.request(
+            Command::History {
+                room: slug,
+                before,
+                limit: hub_limit,
+            },
+            Pending::History {
+                channel,
+                after,
+                limit,
+            },
+        );
     }
 
     fn mode(&mut self, message: &Message) {
@@ -881,13 +1164,23 @@ impl Session {
             };
             return self.numeric(RPL_CHANNELMODEIS, &[&channel, &modes]);
         };
-        if changes == "b" || changes == "+b" {
-            return self.numeric(RPL_ENDOFBANLIST, &[&channel, "End of channel ban list"]);
+        // Listing a mask list: `MODE #chan b` or `+b` or `I` with no mask.
+        if message.params.len() == 2 && matches!(changes.trim_start_matches('+'), "b" | "I") {
+            let invite_exceptions = changes.ends_with('I');
+            self.request(
+                Command::RoomMasks { room: slug },
+                Pending::MaskList {
+                    channel,
+                    invite_exceptions,
+                },
+            );
+            return;
         }
         let mut change = SetRoom {
             room: slug.clone(),
             ..SetRoom::default()
         };
+        let mut other_requests = Vec::new();
         let mut adding = true;
         let mut args = message.params.iter().skip(2);
         for mode in changes.chars() {
@@ -895,6 +1188,7 @@ impl Session {
                 '+' => adding = true,
                 '-' => adding = false,
                 'm' => change.moderated = Some(adding),
+                'i' => change.invite_only = Some(adding),
                 'n' | 't' => {}
                 'l' if adding => match args.next().and_then(|n| n.parse().ok()) {
                     Some(limit) => change.capacity = Some(limit),
@@ -904,23 +1198,116 @@ impl Session {
                     }
                 },
                 'l' => change.capacity = Some(0),
+                'k' if adding => match args.next() {
+                    Some(key) => change.key = Some(key.clone()),
+                    None => {
+                        return self
+                            .numeric(ERR_NEEDMOREPARAMS, &["MODE", "Not enough parameters"]);
+                    }
+                },
+                'k' => {
+                    let _ = args.next();
+                    change.key = Some(String::new());
+                }
+                'o' | 'v' => {
+                    let Some(nick) = args.next() else {
+                        return self
+                            .numeric(ERR_NEEDMOREPARAMS, &["MODE", "Not enough parameters"]);
+                    };
+                    let Some((user, _)) = self.member_by_nick(&slug, nick) else {
+                        let nick = nick.clone();
+                        self.numeric(
+                            ERR_USERNOTINCHANNEL,
+                            &[&nick, &channel, "They aren't on that channel"],
+                        );
+                        continue;
+                    };
+                    let command = if mode == 'o' {
+                        Command::Op {
+                            room: slug.clone(),
+                            user,
+                            on: adding,
+                        }
+                    } else {
+                        Command::Voice {
+                            room: slug.clone(),
+                            user,
+                            on: adding,
+                        }
+                    };
+                    other_requests.push((
+                        command,
+                        Pending::SetMode {
+                            channel: channel.clone(),
+                        },
+                    ));
+                }
+                'b' | 'I' => {
+                    let Some(mask) = args.next() else {
+                        return self
+                            .numeric(ERR_NEEDMOREPARAMS, &["MODE", "Not enough parameters"]);
+                    };
+                    let sign = if adding { '+' } else { '-' };
+                    let command = if mode == 'b' {
+                        Command::Ban {
+                            room: slug.clone(),
+                            mask: mask.clone(),
+                            on: adding,
+                        }
+                    } else {
+                        Command::InviteException {
+                            room: slug.clone(),
+                            mask: mask.clone(),
+                            on: adding,
+                        }
+                    };
+                    let pending = Pending::MaskSet {
+                        channel: channel.clone(),
+                        change: format!("{sign}{mode}"),
+                        mask: mask.clone(),
+                    };
+                    other_requests.push((command, pending));
+                }
                 other => {
                     let other = other.to_string();
                     return self.numeric(ERR_UNKNOWNMODE, &[&other, "is unknown mode char to me"]);
                 }
             }
         }
-        if change.moderated.is_none() && change.capacity.is_none() {
-            return;
+        let flags_changed = change.moderated.is_some()
+            || change.capacity.is_some()
+            || change.invite_only.is_some()
+            || change.key.is_some();
+        if flags_changed {
+            self.request(Command::SetRoom(change), Pending::SetMode { channel });
         }
-        self.request(Command::SetRoom(change), Pending::SetMode { channel });
+        for (command, pending) in other_requests {
+            self.request(command, pending);
+        }
     }
 
     /// Handles one event from the hub. Room messages are not rendered here:
     /// the connection writes their shared encoding (see [`crate::render`]).
     pub fn on_event(&mut self, event: &Event) {
         let req = crate::render::req_of(event);
-        let pending = req.and_then(|req| self.pending.remove(&req));
+        let (pending, label) = match req.and_then(|req| self.pending.remove(&req)) {
+            Some((pending, label)) => (Some(pending), label),
+            None => (None, None),
+        };
+        // A reply to a labeled command is wrapped with its label, unless the
+        // rendering passes the label on (to a follow-up request or an echo).
+        self.label = label;
+        let start = self.out.len();
+        self.render_event(event, pending);
+        if let Some(label) = self.label.take() {
+            self.wrap_labeled(start, &label);
+        }
+    }
+
+    // Conditions stay inside the arms: several have side effects, and every
+    // event not handled here is deliberately ignored by the last arm.
+    #[allow(clippy::collapsible_match)]
+    fn render_event(&mut self, event: &Event, pending: Option<Pending>) {
         match (event, pending) {
             (Event::Error(error), Some(pending)) => self.on_refusal(error, pending),
             (Event::Error(error), None) => {
@@ -929,9 +1316,11 @@ impl Session {
             }
             (Event::Entered { you, .. }, _) => self.welcome(you),
             (Event::Joined { room, members, .. }, _) => self.joined(room, members),
-            (Event::Left { room, .. }, _) if self.channels.remove(room).is_some() => {
-                let me = render::mask(self.nick());
-                self.line(Some(&me), "PART", &[&channel_name(room)]);
+            (Event::Left { room, .. }, _) => {
+                if self.channels.remove(room).is_some() {
+                    let me = render::mask(self.nick());
+                    self.line(Some(&me), "PART", &[&channel_name(room)]);
+                }
             }
             (Event::MemberJoined { room, member }, _) => self.member_joined(room, member),
             (Event::MemberLeft { room, user }, _) => {
@@ -953,6 +1342,12 @@ impl Session {
                 let notice = matches!(pending, Some(Pending::Dm { notice: true, .. }));
                 self.dm(message, notice)
             }
+            (Event::Sent { id, .. }, Some(Pending::Say { .. } | Pending::Dm { .. })) => {
+                // With echo-message the echo is the labeled response.
+                if let Some(label) = self.label.take_if(|_| self.caps.echo_message) {
+                    self.echo_labels.insert(id.0, label);
+                }
+            }
             (Event::UserInfo { user, rooms, .. }, Some(pending)) => {
                 self.user_info(user, rooms, pending)
             }
@@ -960,8 +1355,9 @@ impl Session {
                 self.user_list(users, *total, pending)
             }
             (Event::RoomList { rooms, .. }, Some(Pending::List { filter })) => {
+                let now = crate::render::now_ms();
                 self.numeric(RPL_LISTSTART, &["Channel", "Users  Name"]);
-                for room in rooms.iter().filter(|room| filter.accepts(room)) {
+                for room in rooms.iter().filter(|room| filter.accepts(room, now)) {
                     let topic = room.topic.clone();
                     self.numeric(
                         RPL_LIST,
@@ -970,6 +1366,127 @@ impl Session {
                 }
                 self.numeric(RPL_LISTEND, &["End of /LIST"]);
             }
+            (Event::Ok { .. }, Some(pending)) => self.on_ok(pending),
+            (
+                Event::Kicked {
+                    room,
+                    user,
+                    by,
+                    reason,
+                },
+                _,
+            ) => {
+                let Some(channel) = self.channels.get_mut(room) else {
+                    return;
+                };
+                channel.members.remove(&user.id);
+                let name = channel_name(room);
+                let reason = if reason.is_empty() {
+                    by.nick.clone()
+                } else {
+                    reason.clone()
+                };
+                self.line(
+                    Some(&render::mask(&by.nick)),
+                    "KICK",
+                    &[&name, &user.nick, &reason],
+                );
+                if Some(user.id) == self.me {
+                    self.channels.remove(room);
+                }
+            }
+            (Event::Invited { room, user, by }, _) => {
+                if Some(user.id) == self.me || self.caps.invite_notify {
+                    self.line(
+                        Some(&render::mask(&by.nick)),
+                        "INVITE",
+                        &[&user.nick, &channel_name(room)],
+                    );
+                }
+            }
+            (Event::Away { user, message }, _) => {
+                if self.caps.away_notify {
+                    let source = render::mask(&user.nick);
+                    match message {
+                        Some(text) => self.line(Some(&source), "AWAY", &[text]),
+                        None => self.line(Some(&source), "AWAY", &[]),
+                    }
+                }
+            }
+            (
+                Event::RoomMasks {
+                    bans,
+                    invite_exceptions,
+                    ..
+                },
+                Some(Pending::MaskList {
+                    channel,
+                    invite_exceptions: exceptions,
+                }),
+            ) => {
+                let server = self.server().to_owned();
+                let (masks, entry, end, end_text) = if exceptions {
+                    (
+                        invite_exceptions,
+                        RPL_INVITELIST,
+                        RPL_ENDOFINVITELIST,
+                        "End of channel invite exception list",
+                    )
+                } else {
+                    (
+                        bans,
+                        RPL_BANLIST,
+                        RPL_ENDOFBANLIST,
+                        "End of channel ban list",
+                    )
+                };
+                for mask in masks {
+                    self.numeric(entry, &[&channel, mask, &server]);
+                }
+                self.numeric(end, &[&channel, end_text]);
+            }
+            (Event::WhowasList { nick, entries, .. }, _) => {
+                if entries.is_empty() {
+                    self.numeric(ERR_WASNOSUCHNICK, &[nick, "There was no such nickname"]);
+                }
+                for entry in entries {
+                    let realname = render::departure_realname(entry);
+                    self.numeric(
+                        RPL_WHOWASUSER,
+                        &[&entry.nick, "~guest", render::HOST, "*", &realname],
+                    );
+                }
+                self.numeric(RPL_ENDOFWHOWAS, &[nick, "End of WHOWAS"]);
+            }
+            (
+                Event::History { messages, .. },
+                Some(Pending::History {
+                    channel,
+                    after,
+                    limit,
+                }),
+            ) => {
+                let chosen: Vec<&RoomMessage> = messages
+                    .iter()
+                    .filter(|message| after.is_none_or(|after| message.id.0 > after))
+                    .collect();
+                let chosen = &chosen[chosen.len().saturating_sub(limit)..];
+                let reference = self.batch_ref();
+                let server = self.server().to_owned();
+                self.line(
+                    Some(&server),
+                    "BATCH",
+                    &[&format!("+{reference}"), "chathistory", &channel],
+                );
+                for message in chosen {
+                    let lines = render::room_message_lines(message, true);
+                    for line in lines.split_inclusive("\r\n") {
+                        self.out
+                            .push_str(&render::with_tag(line, &format!("batch={reference}")));
+                    }
+                }
+                self.line(Some(&server), "BATCH", &[&format!("-{reference}")]);
+            }
             (Event::Closing { message_en, .. }, _) => {
                 let text = format!("Closing link: {message_en}");
                 self.line(None, "ERROR", &[&text]);
@@ -977,6 +1494,28 @@ impl Session {
             }
             // Acknowledgements, directory counts and web-only signals say
             // nothing to an IRC client.
+            _ => {}
+        }
+    }
+
+    /// A request that succeeded with a plain `ok`.
+    fn on_ok(&mut self, pending: Pending) {
+        match pending {
+            Pending::Away { away: true } => {
+                self.numeric(RPL_NOWAWAY, &["You have been marked as being away"])
+            }
+            Pending::Away { away: false } => {
+                self.numeric(RPL_UNAWAY, &["You are no longer marked as being away"])
+            }
+            Pending::MaskSet {
+                channel,
+                change,
+                mask,
+            } => {
+                let me = render::mask(self.nick());
+                self.line(Some(&me), "MODE", &[&channel, &change, &mask]);
+            }
+            Pending::Invite { channel, nick } => self.numeric(RPL_INVITING, &[&nick, &channel]),
             _ => {}
         }
     }
@@ -1005,6 +1544,13 @@ impl Session {
             self.numeric(RPL_NOTOPIC, &[&channel, "No topic is set"]);
         } else {
             self.numeric(RPL_TOPIC, &[&channel, &room.topic]);
+            if room.topic_at > 0 {
+                let server = self.server().to_owned();
+                self.numeric(
+                    RPL_TOPICWHOTIME,
+                    &[&channel, &server, &(room.topic_at / 1000).to_string()],
+                );
+            }
         }
         self.send_names(&room.slug);
     }
@@ -1055,17 +1601,16 @@ impl Session {
             return;
         };
         let topic_changed = channel.topic != room.topic;
-        let old_modes = render::channel_modes(&channel.flags);
+        let changes = render::mode_changes(&channel.flags, &room.flags);
         channel.topic = room.topic.clone();
         channel.flags = room.flags.clone();
-        let new_modes = render::channel_modes(&room.flags);
         let server = self.server().to_owned();
         let name = channel_name(&room.slug);
         if topic_changed {
             self.line(Some(&server), "TOPIC", &[&name, &room.topic]);
         }
-        if old_modes != new_modes {
-            for change in render::mode_changes(&old_modes, &new_modes) {
+        {
+            for change in changes {
                 let mut params: Vec<&str> = vec![&name];
                 params.extend(change.iter().map(String::as_str));
                 self.line(Some(&server), "MODE", &params);
@@ -1109,7 +1654,7 @@ impl Session {
                     self.numeric(RPL_WHOISCHANNELS, &[&nick, &list.join(" ")]);
                 }
                 self.numeric(RPL_WHOISSERVER, &[&nick, &server, "tchatche"]);
-                if let Some(away) = self.away.clone().filter(|_| Some(user.id) == self.me) {
+                if let Some(away) = user.away.clone() {
                     self.numeric(RPL_AWAY, &[&nick, &away]);
                 }
                 self.numeric(
@@ -1117,6 +1662,19 @@ impl Session {
                     &[&nick, &user.idle_secs.to_string(), "seconds idle"],
                 );
                 self.numeric(RPL_ENDOFWHOIS, &[&nick, "End of /WHOIS list"]);
+            }
+            Pending::FindForInvite { channel } => {
+                let Some(slug) = slug_of(&channel) else {
+                    return;
+                };
+                let nick = user.nick.clone();
+                self.request(
+                    Command::Invite {
+                        room: slug,
+                        user: user.id,
+                    },
+                    Pending::Invite { channel, nick },
+                );
             }
             Pending::WhoNick { mask } => {
                 self.who_line("*", user);
@@ -1128,11 +1686,7 @@ impl Session {
 
     fn who_line(&mut self, channel: &str, user: &UserSummary) {
         let server = self.server().to_owned();
-        let flags = if Some(user.id) == self.me && self.away.is_some() {
-            "G"
-        } else {
-            "H"
-        };
+        let flags = if user.away.is_some() { "G" } else { "H" };
         let realname = format!("0 {}", render::realname(user));
         self.numeric(
             RPL_WHOREPLY,
@@ -1218,6 +1772,8 @@ impl Session {
                     );
                 }
                 ErrorCode::RoomFull => self.numeric(ERR_CHANNELISFULL, &[&channel, &text]),
+                ErrorCode::BannedFromRoom => self.numeric(ERR_BANNEDFROMCHAN, &[&channel, &text]),
+                ErrorCode::InviteOnly => self.numeric(ERR_INVITEONLYCHAN, &[&channel, &text]),
                 ErrorCode::TooManyRooms => self.numeric(ERR_TOOMANYCHANNELS, &[&channel, &text]),
                 ErrorCode::AlreadyInRoom => {}
                 _ => self.numeric(ERR_BADCHANNELKEY, &[&channel, &text]),
@@ -1279,6 +1835,64 @@ impl Session {
                 _ => self.numeric(ERR_UNKNOWNERROR, &[&channel, &text]),
             },
             Pending::List { .. } => self.numeric(RPL_LISTEND, &["End of /LIST"]),
+            Pending::Kick { channel, nick } => match code {
+                ErrorCode::NotOperator => self.numeric(
+                    ERR_CHANOPRIVSNEEDED,
+                    &[&channel, "You're not channel operator"],
+                ),
+                ErrorCode::NotInRoom => {
+                    self.numeric(ERR_NOTONCHANNEL, &[&channel, "You're not on that channel"])
+                }
+                _ => self.numeric(
+                    ERR_USERNOTINCHANNEL,
+                    &[&nick, &channel, "They aren't on that channel"],
+                ),
+            },
+            Pending::FindForInvite { .. } => {
+                self.numeric(ERR_NOSUCHNICK, &[&text, "No such nick/channel"])
+            }
+            Pending::Invite { channel, nick } => match code {
+                ErrorCode::NotOperator => self.numeric(
+                    ERR_CHANOPRIVSNEEDED,
+                    &[&channel, "You're not channel operator"],
+                ),
+                ErrorCode::NotInRoom => {
+                    self.numeric(ERR_NOTONCHANNEL, &[&channel, "You're not on that channel"])
+                }
+                ErrorCode::AlreadyInRoom => self.numeric(
+                    ERR_USERONCHANNEL,
+                    &[&nick, &channel, "is already on channel"],
+                ),
+                ErrorCode::UserNotFound => {
+                    self.numeric(ERR_NOSUCHNICK, &[&nick, "No such nick/channel"])
+                }
+                _ => self.numeric(ERR_NOSUCHCHANNEL, &[&channel, &text]),
+            },
+            Pending::MaskSet { channel, .. } | Pending::MaskList { channel, .. } => match code {
+                ErrorCode::NotOperator => self.numeric(
+                    ERR_CHANOPRIVSNEEDED,
+                    &[&channel, "You're not channel operator"],
+                ),
+                ErrorCode::NotInRoom => {
+                    self.numeric(ERR_NOTONCHANNEL, &[&channel, "You're not on that channel"])
+                }
+                _ => self.numeric(ERR_UNKNOWNERROR, &[&channel, &text]),
+            },
+            Pending::Away { .. } => self.numeric(ERR_UNKNOWNERROR, &["AWAY", &text]),
+            Pending::Whowas { nick } => self.numeric(RPL_ENDOFWHOWAS, &[&nick, "End of WHOWAS"]),
+            Pending::History { channel, .. } => {
+                let server = self.server().to_owned();
+                let code = if code == ErrorCode::NotInRoom || code == ErrorCode::RoomNotFound {
+                    "INVALID_TARGET"
+                } else {
+                    "MESSAGE_ERROR"
+                };
+                self.line(
+                    Some(&server),
+                    "FAIL",
+                    &["CHATHISTORY", code, &channel, &text],
+                );
+            }
             Pending::Lusers => self.notice(&text),
         }
     }

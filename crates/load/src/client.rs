@@ -140,6 +140,7 @@ impl Client {
     pub async fn join(&mut self, slug: &str) -> anyhow::Result<()> {
         let command = Command::Join {
             room: slug.to_owned(),
+            key: None,
         };
         match self.request("join", command).await? {
             Event::Joined { .. } => Ok(()),

@@ -35,6 +35,10 @@ pub enum Command {
     Join {
         /// Room slug.
         room: String,
+        /// The room's key, when it has one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        key: Option<String>,
     },
     /// Leave a room.
     Leave {
@@ -99,6 +103,82 @@ pub enum Command {
         /// Everyone of my band, or nobody.
         accept: DmAcceptance,
     },
+    /// Make someone an operator of a room, or take it back (operators only).
+    Op {
+        /// Room slug.
+        room: String,
+        /// Who.
+        user: UserId,
+        /// Give (true) or take (false).
+        on: bool,
+    },
+    /// Put someone out of a room (operators only).
+    Kick {
+        /// Room slug.
+        room: String,
+        /// Who.
+        user: UserId,
+        /// Why, shown to the room.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        reason: Option<String>,
+    },
+    /// Add or remove a ban mask (`nick` or `ni*`) on a room (operators only).
+    Ban {
+        /// Room slug.
+        room: String,
+        /// Nickname or nickname pattern with `*` and `?`.
+        mask: String,
+        /// Add (true) or remove (false).
+        on: bool,
+    },
+    /// Add or remove an invite exception mask on a room (operators only):
+    /// matching people may join an invite-only room without an invitation.
+    InviteException {
+        /// Room slug.
+        room: String,
+        /// Nickname or nickname pattern.
+        mask: String,
+        /// Add (true) or remove (false).
+        on: bool,
+    },
+    /// The ban and invite-exception masks of a room I am in.
+    RoomMasks {
+        /// Room slug.
+        room: String,
+    },
+    /// Invite someone into a room I am in (operators only when invite-only).
+    Invite {
+        /// Room slug.
+        room: String,
+        /// Who.
+        user: UserId,
+    },
+    /// Say I am away (with a message) or back (without).
+    SetAway {
+        /// Away message; absent or empty: back.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        message: Option<String>,
+    },
+    /// Who recently left with this nickname.
+    Whowas {
+        /// The nickname.
+        nick: String,
+    },
+    /// Earlier messages of a room I am in, from its recent scrollback.
+    History {
+        /// Room slug.
+        room: String,
+        /// Only messages older than this one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        before: Option<MessageId>,
+        /// At most this many (default and maximum: the scrollback size).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        limit: Option<u32>,
+    },
     /// Look someone of my band up by nickname (case and lookalikes folded).
     Whois {
         /// The nickname.
@@ -127,6 +207,15 @@ impl Command {
         "dm_typing",
         "dm_seen",
         "set_dm_privacy",
+        "op",
+        "kick",
+        "ban",
+        "invite_exception",
+        "room_masks",
+        "invite",
+        "set_away",
+        "whowas",
+        "history",
         "whois",
         "ping",
     ];
@@ -184,6 +273,14 @@ pub struct SetRoom {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub capacity: Option<u32>,
+    /// Invite-only on or off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub invite_only: Option<bool>,
+    /// Key needed to join (empty: no key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub key: Option<String>,
 }
 
 /// Filters and page for the user list. Every filter is optional.

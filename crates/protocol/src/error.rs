@@ -89,6 +89,14 @@ error_codes! {
     RoomNameInvalid = "room_name_invalid" => "Nom de salon invalide : 2 à 30 caractères, lettres, chiffres, espaces, apostrophes, « - » et « _ ».", "Invalid room name: 2 to 30 characters, letters, digits, spaces, apostrophes, '-' and '_'.";
     /// A room of your band already has this name (or one that looks the same).
     RoomNameTaken = "room_name_taken" => "Un salon porte déjà ce nom.", "A room with this name already exists.";
+    /// A ban mask of the room matches you.
+    BannedFromRoom = "banned_from_room" => "Vous êtes banni de ce salon.", "You are banned from this room.";
+    /// The room is invite-only and you were not invited.
+    InviteOnly = "invite_only" => "Ce salon est sur invitation.", "This room is invite-only.";
+    /// The room has a key and you gave the wrong one (or none).
+    BadRoomKey = "bad_room_key" => "Mauvaise clé pour ce salon.", "Wrong key for this room.";
+    /// The away message is too long.
+    AwayTooLong = "away_too_long" => "Message d'absence trop long.", "Away message too long.";
     /// Too many rooms joined at once.
     TooManyRooms = "too_many_rooms" => "Vous êtes dans trop de salons à la fois.", "You are in too many rooms at once.";
     /// Only the room's operators may do this.

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::{
-    Author, Band, DirectMessage, ErrorCode, Limits, MessageId, RoomCount, RoomMember, RoomMessage,
-    RoomRole, RoomSummary, UserId, UserSummary,
+    Author, Band, Departure, DirectMessage, ErrorCode, Limits, MessageId, RoomCount, RoomMember,
+    RoomMessage, RoomRole, RoomSummary, UserId, UserSummary,
 };
 
 /// Every event the server may send.
@@ -155,6 +155,70 @@ pub enum Event {
         user: UserSummary,
         /// The rooms they are in.
         rooms: Vec<String>,
+    },
+    /// Someone was put out of a room I am in (maybe me).
+    Kicked {
+        /// Room slug.
+        room: String,
+        /// Who was put out.
+        user: Author,
+        /// By whom.
+        by: Author,
+        /// Why.
+        reason: String,
+    },
+    /// Someone was invited into a room: sent to the invitee and the room.
+    Invited {
+        /// Room slug.
+        room: String,
+        /// Who is invited.
+        user: Author,
+        /// By whom.
+        by: Author,
+    },
+    /// Someone who shares a room with me went away or came back.
+    Away {
+        /// Who.
+        user: Author,
+        /// Away message; absent: back.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        message: Option<String>,
+    },
+    /// Answer to `room_masks`.
+    RoomMasks {
+        /// Request number.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        req: Option<u32>,
+        /// Room slug.
+        room: String,
+        /// Ban masks.
+        bans: Vec<String>,
+        /// Invite-exception masks.
+        invite_exceptions: Vec<String>,
+    },
+    /// Answer to `whowas`, most recent first.
+    WhowasList {
+        /// Request number.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        req: Option<u32>,
+        /// The nickname asked about.
+        nick: String,
+        /// Who left with it.
+        entries: Vec<Departure>,
+    },
+    /// Answer to `history`, oldest first.
+    History {
+        /// Request number.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        req: Option<u32>,
+        /// Room slug.
+        room: String,
+        /// The messages.
+        messages: Vec<RoomMessage>,
     },
     /// Someone of my band arrived (needs `watch_presence`).
     UserOnline {

@@ -21,8 +21,8 @@ pub use error::ErrorCode;
 pub use event::{ErrorEvent, Event};
 pub use ids::{MessageId, UserId};
 pub use model::{
-    Author, Band, DirectMessage, DmAcceptance, Gender, Limits, ReplyRef, RoomCount, RoomFlags,
-    RoomMember, RoomMessage, RoomRole, RoomSummary, UserSummary,
+    Author, Band, Departure, DirectMessage, DmAcceptance, Gender, Limits, ReplyRef, RoomCount,
+    RoomFlags, RoomMember, RoomMessage, RoomRole, RoomSummary, UserSummary,
 };
 
 /// The protocol version this server speaks; clients announce theirs in `enter`.

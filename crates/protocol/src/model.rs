@@ -63,6 +63,27 @@ pub struct UserSummary {
     pub member: bool,
     /// Seconds since this person last sent something, at the time of the event.
     pub idle_secs: u32,
+    /// Away message, when this person said they are away.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub away: Option<String>,
+}
+
+/// Someone who left, as `whowas` remembers them for a while.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Departure {
+    /// Nickname they had.
+    pub nick: String,
+    /// Age.
+    pub age: u32,
+    /// Gender.
+    pub gender: Gender,
+    /// Département code.
+    pub department: Department,
+    /// When they left, in milliseconds since the Unix epoch.
+    #[ts(type = "number")]
+    pub left_at: u64,
 }
 
 /// A compact reference to the author of a message.
@@ -87,6 +108,12 @@ pub struct RoomFlags {
     pub slow_mode_secs: u32,
     /// Maximum number of members, if any.
     pub capacity: Option<u32>,
+    /// Only invited people (and invite exceptions) may join.
+    #[serde(default)]
+    pub invite_only: bool,
+    /// Joining needs a key (the key itself is never shown).
+    #[serde(default)]
+    pub has_key: bool,
 }
 
 /// A room as the directory shows it.
@@ -107,6 +134,15 @@ pub struct RoomSummary {
     pub flags: RoomFlags,
     /// Created by a user; disappears when its last member leaves.
     pub user_created: bool,
+    /// When the room was created (or the server started, for seeded rooms),
+    /// in milliseconds since the Unix epoch.
+    #[serde(default)]
+    #[ts(type = "number")]
+    pub created_at: u64,
+    /// When the topic was last set (0: never changed), in milliseconds.
+    #[serde(default)]
+    #[ts(type = "number")]
+    pub topic_at: u64,
 }
 
 /// A member's standing in one room.

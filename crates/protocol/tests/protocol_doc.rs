@@ -18,9 +18,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tchatche_protocol::{
-    Author, Band, Command, DirectMessage, ErrorCode, ErrorEvent, Event, Limits, MessageId,
-    ReplyRef, RoomCount, RoomFlags, RoomMember, RoomMessage, RoomRole, RoomSummary, UserId,
-    UserSummary, decode_request,
+    Author, Band, Command, Departure, DirectMessage, ErrorCode, ErrorEvent, Event, Limits,
+    MessageId, ReplyRef, RoomCount, RoomFlags, RoomMember, RoomMessage, RoomRole, RoomSummary,
+    UserId, UserSummary, decode_request,
 };
 
 fn doc_text() -> String {
@@ -176,6 +176,12 @@ fn name_of(event: &Event) -> &'static str {
         Event::Mention { .. } => "mention",
         Event::UserList { .. } => "user_list",
         Event::UserInfo { .. } => "user_info",
+        Event::Kicked { .. } => "kicked",
+        Event::Invited { .. } => "invited",
+        Event::Away { .. } => "away",
+        Event::RoomMasks { .. } => "room_masks",
+        Event::WhowasList { .. } => "whowas_list",
+        Event::History { .. } => "history",
         Event::UserOnline { .. } => "user_online",
         Event::UserOffline { .. } => "user_offline",
         Event::Dm(_) => "dm",
@@ -199,6 +205,7 @@ fn one_of_each() -> Vec<Event> {
         department: tchatche_protocol::Department::parse("75").expect("75 is a département"),
         member: false,
         idle_secs: 0,
+        away: Some("au cinéma".into()),
     };
     let author = Author {
         id: UserId(7),
@@ -212,6 +219,8 @@ fn one_of_each() -> Vec<Event> {
         members: 1,
         flags: RoomFlags::default(),
         user_created: false,
+        created_at: 1_768_089_600_000,
+        topic_at: 0,
     };
     let message = RoomMessage {
         room: "paris".into(),
@@ -291,7 +300,9 @@ fn one_of_each() -> Vec<Event> {
             req: Some(3),
             id: MessageId(1),
         },
-        Event::Mention { message },
+        Event::Mention {
+            message: message.clone(),
+        },
         Event::UserList {
             req: None,
             users: vec![user.clone()],
@@ -303,6 +314,50 @@ fn one_of_each() -> Vec<Event> {
             req: Some(1),
             user: user.clone(),
             rooms: vec!["paris".into()],
+        },
+        Event::Kicked {
+            room: "paris".into(),
+            user: Author {
+                id: UserId(8),
+                nick: "Bob".into(),
+            },
+            by: author.clone(),
+            reason: "spam".into(),
+        },
+        Event::Invited {
+            room: "paris".into(),
+            user: Author {
+                id: UserId(8),
+                nick: "Bob".into(),
+            },
+            by: author.clone(),
+        },
+        Event::Away {
+            user: author.clone(),
+            message: None,
+        },
+        Event::RoomMasks {
+            req: Some(6),
+            room: "paris".into(),
+            bans: vec!["troll*".into()],
+            invite_exceptions: vec!["Bob".into()],
+        },
+        Event::WhowasList {
+            req: Some(7),
+            nick: "bob".into(),
+            entries: vec![Departure {
+                nick: "Bob".into(),
+                age: 31,
+                gender: tchatche_protocol::Gender::Homme,
+                department: tchatche_protocol::Department::parse("69")
+                    .expect("69 is a département"),
+                left_at: 1_768_089_600_000,
+            }],
+        },
+        Event::History {
+            req: None,
+            room: "paris".into(),
+            messages: vec![message],
         },
         Event::UserOnline { user },
         Event::UserOffline { user: UserId(7) },
@@ -617,6 +672,7 @@ fn object_examples_deserialize() {
             "Author" => round_trip::<Author>(&value),
             "Limits" => round_trip::<Limits>(&value),
             "RoomCount" => round_trip::<RoomCount>(&value),
+            "Departure" => round_trip::<Departure>(&value),
             other => Err(format!("no such shared object `{other}`")),
         };
         if let Err(error) = outcome {
@@ -624,7 +680,7 @@ fn object_examples_deserialize() {
         }
         count += 1;
     }
-    assert!(count >= 10, "the shared objects lost their examples");
+    assert!(count >= 11, "the shared objects lost their examples");
 }
 
 /// GitHub's heading anchor: lower case, spaces to `-`, punctuation dropped.

@@ -313,3 +313,70 @@ mod tests {
         assert_eq!(mentions, expected);
     }
 }
+
+/// Whether a ban or exception mask names this nickname. A mask is a
+/// nickname, or a pattern with `*` and `?` (an IRC `nick!user@host` mask is
+/// read for its nickname part). A plain nickname matches with the same
+/// folding as uniqueness, so a ban on `Admin` also holds `ADMlN`; a pattern
+/// matches the folded nickname case-insensitively.
+pub fn mask_matches(mask: &str, nick: &str) -> bool {
+    let nick_part = mask.split('!').next().unwrap_or(mask);
+    if nick_part.contains(['*', '?']) {
+        wildcard_match(nick_part, nick)
+            || wildcard_match(
+                &nick_part.to_lowercase(),
+                &crate::nickname::nickname_key(nick),
+            )
+    } else {
+        crate::nickname::nickname_key(nick_part) == crate::nickname::nickname_key(nick)
+    }
+}
+
+/// Matches `*` (any run) and `?` (any one character), case-insensitively.
+pub fn wildcard_match(pattern: &str, text: &str) -> bool {
+    let pattern: Vec<char> = pattern.to_lowercase().chars().collect();
+    let text: Vec<char> = text.to_lowercase().chars().collect();
+    let (mut p, mut t) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == text[t]) {
+            p += 1;
+            t += 1;
+        } else if p < pattern.len() && pattern[p] == '*' {
+            star = Some((p, t));
+            p += 1;
+        } else if let Some((star_p, star_t)) = star {
+            p = star_p + 1;
+            t = star_t + 1;
+            star = Some((star_p, star_t + 1));
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|&c| c == '*')
+}
+
+#[cfg(test)]
+mod mask_tests {
+    use super::*;
+
+    #[test]
+    fn masks_match_nicknames_plain_folded_and_with_wildcards() {
+        let cases = [
+            ("Admin", "ADMlN", true),
+            ("bob", "Bob", true),
+            ("bob", "bobby", false),
+            ("bob*", "Bobby", true),
+            ("*by", "Bobby", true),
+            ("b?b", "bob", true),
+            ("b?b", "bobo", false),
+            ("troll*!*@*", "Troll42", true),
+            ("*", "anyone", true),
+            ("a*c", "abbbc", true),
+            ("a*c", "abbbd", false),
+        ];
+        for (mask, nick, expected) in cases {
+            assert_eq!(mask_matches(mask, nick), expected, "{mask} vs {nick}");
+        }
+    }
+}

@@ -95,6 +95,7 @@ impl Server {
                 server_name: config.irc.server_name.clone(),
                 motd: config.irc.motd.clone(),
                 default_guest_profile: config.irc.default_guest_profile.clone(),
+                history_limit: config.history.scrollback,
             });
             let task = tokio::spawn(tchatche_irc::serve(
                 listener,

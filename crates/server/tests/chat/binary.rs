@@ -58,6 +58,7 @@ async fn sigterm_tells_clients_and_stops_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_tchatche"))
         .env("TCHATCHE_HTTP_ADDR", "127.0.0.1:0")
+        .env("TCHATCHE_IRC_ADDR", "127.0.0.1:0")
         .env("TCHATCHE_DATA_DIR", dir.path())
         .stdout(Stdio::piped())
         .spawn()

@@ -51,8 +51,11 @@ async fn registration_without_and_with_cap_negotiation() {
         "CHANTYPES=#",
         "PREFIX=(ov)@+",
         "NICKLEN=20",
-        "ELIST=MNU",
+        "ELIST=CMNTU",
         "CASEMAPPING=ascii",
+        "CHANMODES=Ib,k,l,imnt",
+        "INVEX=I",
+        "CHATHISTORY=50",
     ] {
         assert!(isupport.contains(token), "{token} missing from {isupport}");
     }
@@ -437,4 +440,276 @@ async fn a_server_shutdown_tells_irc_clients() {
     assert!(line.contains("restarting"), "{line}");
     // Only what was already queued (the registration replies) came; then the end.
     assert!(after.iter().all(|l| !l.starts_with("ERROR")), "{after:?}");
+}
+
+/// Registers with capabilities negotiated first.
+async fn irc_with_caps(server: &TestServer, nick: &str, caps: &str) -> crate::support::IrcClient {
+    let mut client = server.irc().await;
+    client.nick = nick.to_owned();
+    client.send(&format!("CAP REQ :{caps}")).await;
+    client.send(&format!("NICK {nick}")).await;
+    client.send(&format!("USER {nick} 0 * :30 H 75")).await;
+    client.expect("ACK", |l| l.contains(" ACK ")).await;
+    client.send("CAP END").await;
+    client.numeric("376").await;
+    client
+}
+
+#[tokio::test]
+async fn operators_kick_ban_invite_and_lock_their_channel() {
+    let server = TestServer::start().await;
+    let mut op = irc_with_caps(&server, "Chef", "invite-notify").await;
+    let mut guest = server.irc_user("Invite", "30 H 75").await;
+    let mut troll = server.irc_user("Troll42", "30 H 75").await;
+    op.send("JOIN #club").await;
+    op.numeric("366").await;
+    for client in [&mut guest, &mut troll] {
+        client.send("JOIN #club").await;
+        client.numeric("366").await;
+    }
+
+    // Voice and operator status show as MODE to the channel.
+    op.send("MODE #club +v Invite").await;
+    troll
+        .expect("+v", |l| l.contains("MODE #club +v Invite"))
+        .await;
+    op.send("MODE #club +o Invite").await;
+    troll
+        .expect("+o", |l| l.contains("MODE #club +o Invite"))
+        .await;
+    op.send("MODE #club -o Invite").await;
+    troll
+        .expect("-o", |l| l.contains("MODE #club -o Invite"))
+        .await;
+    troll.send("MODE #club +o Troll42").await;
+    troll.numeric("482").await;
+
+    // Ban and kick: the troll is out and cannot come back.
+    op.send("MODE #club +b troll*").await;
+    op.expect("the ban echo", |l| l.contains("MODE #club +b troll*"))
+        .await;
+    op.send("MODE #club b").await;
+    assert!(op.numeric("367").await.contains("troll*"));
+    op.numeric("368").await;
+    op.send("KICK #club Troll42 :dehors").await;
+    troll
+        .expect("the kick", |l| l.contains("KICK #club Troll42 :dehors"))
+        .await;
+    guest
+        .expect("the kick", |l| l.contains("KICK #club Troll42 :dehors"))
+        .await;
+    troll.send("JOIN #club").await;
+    troll.numeric("474").await;
+    troll.send("KICK #club Chef").await;
+    troll.numeric("442").await;
+
+    // Invite-only with a key: only the invited get in.
+    op.send("MODE #club +ik sesame").await;
+    guest.expect("+i", |l| l.contains("MODE #club +i")).await;
+    let mut late = server.irc_user("Retard", "30 H 75").await;
+    late.send("JOIN #club").await;
+    late.numeric("473").await;
+    op.send("MODE #club -i").await;
+    guest.expect("-i", |l| l.contains("MODE #club -i")).await;
+    late.send("JOIN #club wrong").await;
+    late.numeric("475").await;
+    late.send("JOIN #club sesame").await;
+    late.numeric("366").await;
+    late.send("PART #club").await;
+    late.expect("my part", |l| {
+        l.starts_with(":Retard!") && l.contains("PART")
+    })
+    .await;
+    op.send("MODE #club +i").await;
+    op.send("INVITE Retard #club").await;
+    let inviting = op.numeric("341").await;
+    assert!(
+        inviting.contains(" Retard ") && inviting.ends_with("#club"),
+        "{inviting}"
+    );
+    late.expect("the invitation", |l| l.contains("INVITE Retard #club"))
+        .await;
+    // invite-notify: the operator also sees invitations in the channel.
+    op.expect("invite-notify", |l| {
+        l.starts_with(":Chef!") && l.contains("INVITE Retard #club")
+    })
+    .await;
+    late.send("JOIN #club").await;
+    late.numeric("366").await;
+    // An invite exception lets a matching nickname in without an invitation
+    // (the key still applies: take it off first).
+    op.send("MODE #club -k").await;
+    late.expect("-k", |l| l.contains("MODE #club -k")).await;
+    op.send("MODE #club +I ami*").await;
+    op.expect("the exception echo", |l| l.contains("MODE #club +I ami*"))
+        .await;
+    let mut friend = server.irc_user("Amical", "30 H 75").await;
+    friend.send("JOIN #club").await;
+    friend.numeric("366").await;
+    op.send("MODE #club I").await;
+    assert!(op.numeric("346").await.contains("ami*"));
+    op.numeric("347").await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn away_whowas_and_chathistory() {
+    let server = TestServer::start().await;
+    let mut watcher = irc_with_caps(
+        &server,
+        "Veilleur",
+        "away-notify batch draft/chathistory server-time",
+    )
+    .await;
+    let mut sleeper = server.irc_user("Dormeur", "30 H 75").await;
+    for client in [&mut watcher, &mut sleeper] {
+        client.send("JOIN #nantes").await;
+        client.numeric("366").await;
+    }
+    sleeper.send("AWAY :je reviens").await;
+    sleeper.numeric("306").await;
+    watcher
+        .expect("away-notify", |l| {
+            l.starts_with(":Dormeur!") && l.contains("AWAY :je reviens")
+        })
+        .await;
+    watcher.send("WHOIS Dormeur").await;
+    assert!(watcher.numeric("301").await.ends_with(":je reviens"));
+    sleeper.send("AWAY").await;
+    sleeper.numeric("305").await;
+    watcher
+        .expect("back", |l| {
+            l.starts_with(":Dormeur!") && l.ends_with("AWAY")
+        })
+        .await;
+
+    for n in 1..=5 {
+        sleeper.send(&format!("PRIVMSG #nantes :message {n}")).await;
+        watcher
+            .expect("the message", |l| l.ends_with(&format!("message {n}")))
+            .await;
+    }
+    let _ = watcher.lines_before_sync().await;
+    watcher.send("CHATHISTORY LATEST #nantes * 3").await;
+    let start = watcher
+        .expect("the batch", |l| {
+            l.contains("BATCH +") && l.contains("chathistory #nantes")
+        })
+        .await;
+    let reference = start
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix('+'))
+        .unwrap()
+        .to_owned();
+    let mut bodies = Vec::new();
+    loop {
+        let line = watcher.next_line().await.unwrap();
+        if line.contains(&format!("BATCH -{reference}")) {
+            break;
+        }
+        assert!(
+            line.contains(&format!("batch={reference}")) && line.contains("msgid="),
+            "{line}"
+        );
+        bodies.push(line.rsplit(" :").next().unwrap().to_owned());
+    }
+    assert_eq!(bodies, ["message 3", "message 4", "message 5"]);
+
+    drop(sleeper);
+    watcher
+        .expect("the part", |l| {
+            l.starts_with(":Dormeur!") && l.contains("PART")
+        })
+        .await;
+    watcher.send("WHOWAS Dormeur").await;
+    assert!(
+        watcher
+            .numeric("314")
+            .await
+            .contains("Dormeur ~guest tchatche * :30 H 75")
+    );
+    watcher.numeric("369").await;
+    watcher.send("WHOWAS Personne").await;
+    watcher.numeric("406").await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn labeled_responses() {
+    let server = TestServer::start().await;
+    let mut client = irc_with_caps(
+        &server,
+        "Etiquette",
+        "labeled-response batch echo-message message-tags",
+    )
+    .await;
+    // One line: the label on it.
+    client.send("@label=a1 PING :x").await;
+    let pong = client.expect("the PONG", |l| l.contains("PONG")).await;
+    assert!(pong.starts_with("@label=a1 "), "{pong}");
+    // Several lines: a labeled-response batch.
+    client.send("@label=a2 MOTD").await;
+    let start = client
+        .expect("the batch", |l| l.contains("labeled-response"))
+        .await;
+    assert!(
+        start.starts_with("@label=a2 ") && start.contains("BATCH +"),
+        "{start}"
+    );
+    client.numeric("376").await;
+    // A JOIN's answer (JOIN, topic, names) is one labeled batch too.
+    client.send("@label=a3 JOIN #bordeaux").await;
+    let joined = client
+        .expect("the join batch", |l| l.starts_with("@label=a3"))
+        .await;
+    assert!(joined.contains("BATCH +"), "{joined}");
+    client.numeric("366").await;
+    // With echo-message the echo carries the label.
+    client.send("@label=a4 PRIVMSG #bordeaux :étiqueté").await;
+    let echo = client
+        .expect("the echo", |l| l.contains("PRIVMSG #bordeaux"))
+        .await;
+    assert!(echo.starts_with("@label=a4;"), "{echo}");
+    client.send("@label=a5 AWAY :absent").await;
+    let away = client.expect("306", |l| l.contains(" 306 ")).await;
+    assert!(away.starts_with("@label=a5 "), "{away}");
+    // A command with nothing to say gets an ACK.
+    client.send("@label=a6 PONG :rien").await;
+    let ack = client.expect("the ACK", |l| l.contains(" ACK")).await;
+    assert!(ack.starts_with("@label=a6 "), "{ack}");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn list_filters_by_creation_and_topic_time() {
+    let server = TestServer::start().await;
+    let mut client = server.irc_user("Lister", "30 H 75").await;
+    client.send("JOIN #tout-neuf").await;
+    client.numeric("366").await;
+    client.send("TOPIC #tout-neuf :frais").await;
+    client
+        .expect("topic", |l| l.contains("TOPIC #tout-neuf"))
+        .await;
+    // Created less than 5 minutes ago, topic set less than 5 minutes ago: only ours.
+    client.send("LIST C<5,T<5").await;
+    let mut listed = Vec::new();
+    loop {
+        let line = client.next_line().await.unwrap();
+        if line.contains(" 323 ") {
+            break;
+        }
+        if line.contains(" 322 ") {
+            listed.push(line);
+        }
+    }
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert!(listed[0].contains("#tout-neuf"));
+    client.send("LIST C>5").await;
+    client.numeric("321").await;
+    let next = client.next_line().await.unwrap();
+    assert!(
+        next.contains(" 323 "),
+        "nothing is older than 5 minutes: {next}"
+    );
+    server.shutdown().await;
 }

@@ -14,7 +14,11 @@ export type Command = { "type": "enter" } & Enter | { "type": "list_rooms", } | 
 /**
  * Room slug.
  */
-room: string, } | { "type": "leave", 
+room: string, 
+/**
+ * The room's key, when it has one.
+ */
+key?: string, } | { "type": "leave", 
 /**
  * Room slug.
  */
@@ -70,7 +74,87 @@ up_to: MessageId, } | { "type": "set_dm_privacy",
 /**
  * Everyone of my band, or nobody.
  */
-accept: DmAcceptance, } | { "type": "whois", 
+accept: DmAcceptance, } | { "type": "op", 
+/**
+ * Room slug.
+ */
+room: string, 
+/**
+ * Who.
+ */
+user: UserId, 
+/**
+ * Give (true) or take (false).
+ */
+on: boolean, } | { "type": "kick", 
+/**
+ * Room slug.
+ */
+room: string, 
+/**
+ * Who.
+ */
+user: UserId, 
+/**
+ * Why, shown to the room.
+ */
+reason?: string, } | { "type": "ban", 
+/**
+ * Room slug.
+ */
+room: string, 
+/**
+ * Nickname or nickname pattern with `*` and `?`.
+ */
+mask: string, 
+/**
+ * Add (true) or remove (false).
+ */
+on: boolean, } | { "type": "invite_exception", 
+/**
+ * Room slug.
+ */
+room: string, 
+/**
+ * Nickname or nickname pattern.
+ */
+mask: string, 
+/**
+ * Add (true) or remove (false).
+ */
+on: boolean, } | { "type": "room_masks", 
+/**
+ * Room slug.
+ */
+room: string, } | { "type": "invite", 
+/**
+ * Room slug.
+ */
+room: string, 
+/**
+ * Who.
+ */
+user: UserId, } | { "type": "set_away", 
+/**
+ * Away message; absent or empty: back.
+ */
+message?: string, } | { "type": "whowas", 
+/**
+ * The nickname.
+ */
+nick: string, } | { "type": "history", 
+/**
+ * Room slug.
+ */
+room: string, 
+/**
+ * Only messages older than this one.
+ */
+before?: MessageId, 
+/**
+ * At most this many (default and maximum: the scrollback size).
+ */
+limit?: number, } | { "type": "whois", 
 /**
  * The nickname.
  */

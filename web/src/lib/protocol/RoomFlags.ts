@@ -19,4 +19,12 @@ slow_mode_secs: number,
 /**
  * Maximum number of members, if any.
  */
-capacity: number | null, };
+capacity: number | null, 
+/**
+ * Only invited people (and invite exceptions) may join.
+ */
+invite_only: boolean, 
+/**
+ * Joining needs a key (the key itself is never shown).
+ */
+has_key: boolean, };

@@ -32,4 +32,13 @@ flags: RoomFlags,
 /**
  * Created by a user; disappears when its last member leaves.
  */
-user_created: boolean, };
+user_created: boolean, 
+/**
+ * When the room was created (or the server started, for seeded rooms),
+ * in milliseconds since the Unix epoch.
+ */
+created_at: number, 
+/**
+ * When the topic was last set (0: never changed), in milliseconds.
+ */
+topic_at: number, };

@@ -23,4 +23,12 @@ slow_mode_secs?: number,
 /**
  * Capacity (0: no limit).
  */
-capacity?: number, };
+capacity?: number, 
+/**
+ * Invite-only on or off.
+ */
+invite_only?: boolean, 
+/**
+ * Key needed to join (empty: no key).
+ */
+key?: string, };

@@ -34,4 +34,8 @@ member: boolean,
 /**
  * Seconds since this person last sent something, at the time of the event.
  */
-idle_secs: number, };
+idle_secs: number, 
+/**
+ * Away message, when this person said they are away.
+ */
+away?: string, };
