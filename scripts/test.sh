@@ -1,9 +1,21 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: formatting, lints, and every test (unit tests
-# beside the code, integration tests against a real server on 127.0.0.1).
-# Needs only the Rust toolchain; cargo-nextest is used when present.
+# Runs the whole test suite: the web client (install, build within its size
+# budget, type check, unit tests), then formatting, lints, and every Rust
+# test (unit tests beside the code, integration tests against a real server
+# on 127.0.0.1). Needs the Rust toolchain and Node.js 20.19+ with npm;
+# cargo-nextest is used when present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# First, so that the server's tests find the client they embed and serve.
+echo "== web client: install and build (size budget)"
+bash scripts/setup-web.sh
+echo "== web client: type check"
+(cd web && npm run --silent check)
+echo "== web client: unit tests"
+(cd web && npm test)
+# The server's test of `/` must check the real files, not pass without them.
+export TCHATCHE_REQUIRE_WEB_CLIENT=1
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
@@ -22,10 +34,12 @@ fi
 echo "== load tool smoke run (small N, debug build: checks nothing is lost)"
 BENCH_PROFILE=debug bash scripts/bench.sh smoke
 
-# The TypeScript protocol types are generated from the Rust types by the
-# tests above; in CI the committed copy must be the generated one.
-if [ -n "${CI:-}" ] && ! git diff --quiet -- web/src/lib/protocol; then
-    echo "web/src/lib/protocol is out of date: run the tests and commit the generated files" >&2
-    git diff --stat -- web/src/lib/protocol >&2
+# The TypeScript protocol types and the département table are generated
+# from the Rust code by the tests above; in CI the committed copy must be
+# the generated one.
+generated=(web/src/lib/protocol web/src/lib/departements.ts)
+if [ -n "${CI:-}" ] && ! git diff --quiet -- "${generated[@]}"; then
+    echo "${generated[*]}: out of date: run the tests and commit the generated files" >&2
+    git diff --stat -- "${generated[@]}" >&2
     exit 1
 fi

@@ -194,4 +194,39 @@ mod tests {
         }
         assert_eq!(Department::parse("75").map(Department::name), Some("Paris"));
     }
+
+    /// The web client's département picker is generated from [`DEPARTMENTS`]
+    /// (like the ts-rs types), so the two lists can never drift apart. The
+    /// file is rewritten only when its text changes; CI checks that the
+    /// committed copy is the generated one.
+    #[test]
+    fn export_typescript_table() -> Result<(), Box<dyn std::error::Error>> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../web/src/lib/departements.ts");
+        let text = typescript_table()?;
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+            std::fs::write(&path, text)?;
+        }
+        Ok(())
+    }
+
+    fn typescript_table() -> Result<String, serde_json::Error> {
+        let mut text = String::from(
+            "// Generated from DEPARTMENTS in crates/protocol/src/department.rs by its\n\
+             // test `export_typescript_table` (cargo test -p tchatche-protocol). Do not edit.\n\n\
+             /** Every accepted département code with its French name, in picker order. */\n\
+             export const DEPARTEMENTS: ReadonlyArray<readonly [code: string, name: string]> = [\n",
+        );
+        for (code, name) in DEPARTMENTS {
+            let code = serde_json::to_string(code)?;
+            let name = serde_json::to_string(name)?;
+            text.push_str(&format!("  [{code}, {name}],\n"));
+        }
+        text.push_str("];\n\n");
+        text.push_str(&format!(
+            "/** The code of people who live outside France. */\nexport const ABROAD = {};\n",
+            serde_json::to_string(ABROAD)?
+        ));
+        Ok(text)
+    }
 }

@@ -1,5 +1,7 @@
-//! HTTP routes: the WebSocket endpoint, health and readiness, and the page
-//! at `/`.
+//! HTTP routes: the WebSocket endpoint, health and readiness, and the web
+//! client (every other path, see [`web_client`]).
+
+mod web_client;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -7,7 +9,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::serve::ListenerExt;
 use fastwebsockets::upgrade::IncomingUpgrade;
@@ -26,10 +28,10 @@ pub(crate) struct AppState {
 
 pub(crate) fn router(state: AppState) -> Router {
     Router::new()
-        .route("/", get(home))
         .route("/ws", get(websocket))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .fallback(web_client::serve)
         .with_state(state)
 }
 
@@ -95,8 +97,4 @@ async fn readyz(State(state): State<AppState>) -> Response {
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "hub stopped\n").into_response()
     }
-}
-
-async fn home() -> Html<&'static str> {
-    Html(include_str!("home.html"))
 }

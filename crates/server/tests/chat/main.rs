@@ -14,3 +14,4 @@ mod irc;
 mod people;
 mod rooms;
 mod slow;
+mod web_client;

@@ -1,0 +1,290 @@
+import { describe, expect, it } from 'vitest';
+import {
+  applyEvent,
+  emptyChat,
+  enqueue,
+  expireTyping,
+  linkLost,
+  markRead,
+  MAX_KEPT_MESSAGES,
+  TYPING_SHOWN_MS,
+  unreadTotals,
+  type ChatState,
+} from './chat';
+import type { Event } from './protocol/Event';
+import { directMessage, room, roomMessage, user } from './testing/fixtures';
+
+const alice = user('1001', 'Alice');
+const bob = user('1002', 'Bob', { gender: 'homme' });
+const NOW = 1_800_000_000_000;
+
+function entered(rooms = [room('paris'), room('lyon')]): ChatState {
+  const state = emptyChat();
+  applyEvent(state, { type: 'entered', you: alice, band: 'adult', rooms }, NOW);
+  return state;
+}
+
+function joined(state: ChatState, slug: string, history = [] as ReturnType<typeof roomMessage>[]): void {
+  applyEvent(
+    state,
+    { type: 'joined', room: room(slug, { members: 2 }), members: [{ user: alice, role: 'member' }], history, role: 'member' },
+    NOW,
+  );
+}
+
+function apply(state: ChatState, ...events: Event[]) {
+  return events.flatMap((event) => applyEvent(state, event, NOW));
+}
+
+describe('directory', () => {
+  it('comes with entry and follows counts, additions, updates and removals', () => {
+    const state = entered();
+    expect(state.me?.nick).toBe('Alice');
+    expect(state.myIds).toEqual(['1001']);
+    expect(state.band).toBe('adult');
+    apply(
+      state,
+      { type: 'room_counts', counts: [{ room: 'paris', members: 13 }] },
+      { type: 'room_added', room: room('fans-de-zoe', { name: 'Fans de Zoé', user_created: true, members: 0 }) },
+      { type: 'room_updated', room: room('lyon', { topic: 'Entre Rhône et Saône' }) },
+      { type: 'room_removed', room: 'fans-de-zoe' },
+    );
+    expect(state.directory.map((listed) => [listed.slug, listed.members, listed.topic])).toEqual([
+      ['paris', 13, ''],
+      ['lyon', 1, 'Entre Rhône et Saône'],
+    ]);
+  });
+
+  it('updates the count and flags of a joined room too', () => {
+    const state = entered();
+    joined(state, 'paris');
+    apply(
+      state,
+      { type: 'room_counts', counts: [{ room: 'paris', members: 7 }] },
+      { type: 'room_updated', room: room('paris', { members: 7, flags: { ...room('paris').flags, moderated: true, slow_mode_secs: 5, capacity: 30 } }) },
+    );
+    expect(state.rooms.paris.summary.members).toBe(7);
+    expect(state.rooms.paris.summary.flags.slow_mode_secs).toBe(5);
+  });
+});
+
+describe('rooms', () => {
+  it('keep scrollback, members and join order', () => {
+    const state = entered();
+    joined(state, 'lyon');
+    joined(state, 'paris', [roomMessage('paris', '10', bob, 'Salut')]);
+    expect(state.roomOrder).toEqual(['lyon', 'paris']);
+    expect(state.rooms.paris.messages.map((message) => message.body)).toEqual(['Salut']);
+    apply(
+      state,
+      { type: 'member_joined', room: 'paris', member: { user: bob, role: 'member' } },
+      { type: 'member_role', room: 'paris', user: '1002', role: 'voiced' },
+    );
+    expect(state.rooms.paris.members.map((member) => [member.user.nick, member.role])).toEqual([
+      ['Alice', 'member'],
+      ['Bob', 'voiced'],
+    ]);
+    apply(state, { type: 'member_left', room: 'paris', user: '1002' }, { type: 'left', room: 'lyon' });
+    expect(state.rooms.paris.members).toHaveLength(1);
+    expect(state.rooms.lyon).toBeUndefined();
+    expect(state.roomOrder).toEqual(['paris']);
+  });
+
+  it('count unread messages where the person is not looking, and mentions', () => {
+    const state = entered();
+    joined(state, 'paris');
+    joined(state, 'lyon');
+    state.focus = { kind: 'room', slug: 'lyon' };
+    const notices = apply(
+      state,
+      { type: 'message', ...roomMessage('paris', '20', bob, 'coucou') },
+      { type: 'message', ...roomMessage('paris', '21', bob, '@Alice ça va ?', { mentions: ['1001'] }) },
+      { type: 'message', ...roomMessage('lyon', '22', bob, 'ici aussi') },
+    );
+    expect(state.rooms.paris.unread).toBe(2);
+    expect(state.rooms.paris.mentioned).toBe(true);
+    expect(state.rooms.lyon.unread).toBe(0);
+    expect(notices).toEqual([{ kind: 'mention', message: expect.objectContaining({ id: '21' }), joined: true }]);
+    expect(unreadTotals(state)).toEqual({ rooms: 2, dms: 0 });
+    markRead(state, { kind: 'room', slug: 'paris' });
+    expect(state.rooms.paris.unread).toBe(0);
+    expect(state.rooms.paris.mentioned).toBe(false);
+  });
+
+  it('count nothing for my own messages, nor while the page is hidden… but do count then', () => {
+    const state = entered();
+    joined(state, 'paris');
+    state.focus = { kind: 'room', slug: 'paris' };
+    apply(state, { type: 'message', ...roomMessage('paris', '30', alice, 'moi') });
+    expect(state.rooms.paris.unread).toBe(0);
+    state.attentive = false;
+    apply(state, { type: 'message', ...roomMessage('paris', '31', bob, 'toi') });
+    expect(state.rooms.paris.unread).toBe(1);
+  });
+
+  it('order messages by id and skip duplicates (scrollback after a rejoin)', () => {
+    const state = entered();
+    joined(state, 'paris', [roomMessage('paris', '100', bob, 'a'), roomMessage('paris', '300', bob, 'c')]);
+    apply(state, { type: 'message', ...roomMessage('paris', '300', bob, 'c') });
+    joined(state, 'paris', [roomMessage('paris', '200', bob, 'b'), roomMessage('paris', '300', bob, 'c')]);
+    // Ids are compared as numbers, not as text: 1000 comes after 300.
+    apply(state, { type: 'message', ...roomMessage('paris', '1000', bob, 'd') });
+    expect(state.rooms.paris.messages.map((message) => message.body)).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('keep a bounded number of messages', () => {
+    const state = entered();
+    joined(state, 'paris');
+    for (let index = 1; index <= MAX_KEPT_MESSAGES + 10; index += 1) {
+      apply(state, { type: 'message', ...roomMessage('paris', String(index), bob, `m${index}`) });
+    }
+    expect(state.rooms.paris.messages).toHaveLength(MAX_KEPT_MESSAGES);
+    expect(state.rooms.paris.messages[0].body).toBe('m11');
+  });
+
+  it('report a mention from a room I am not in', () => {
+    const state = entered();
+    const notices = apply(state, {
+      type: 'mention',
+      message: roomMessage('entraide', '40', bob, '@Alice tu connais un garagiste ?', { mentions: ['1001'] }),
+    });
+    expect(notices).toEqual([{ kind: 'mention', message: expect.objectContaining({ room: 'entraide' }), joined: false }]);
+  });
+});
+
+describe('typing', () => {
+  it('shows who types in a room until it expires or their message arrives', () => {
+    const state = entered();
+    joined(state, 'paris');
+    apply(state, { type: 'room_typing', room: 'paris', user: { id: '1002', nick: 'Bob' } });
+    expect(state.rooms.paris.typing).toEqual([{ id: '1002', nick: 'Bob', until: NOW + TYPING_SHOWN_MS }]);
+    apply(state, { type: 'message', ...roomMessage('paris', '50', bob, 'fini') });
+    expect(state.rooms.paris.typing).toEqual([]);
+
+    apply(state, { type: 'room_typing', room: 'paris', user: { id: '1002', nick: 'Bob' } });
+    expect(expireTyping(state, NOW + TYPING_SHOWN_MS - 1)).toBe(false);
+    expect(expireTyping(state, NOW + TYPING_SHOWN_MS)).toBe(true);
+    expect(state.rooms.paris.typing).toEqual([]);
+  });
+
+  it('shows typing in a conversation, and clears it on their message', () => {
+    const state = entered();
+    apply(state, { type: 'dm', ...directMessage('60', bob, alice, 'hello') });
+    apply(state, { type: 'dm_typing', user: { id: '1002', nick: 'Bob' } });
+    expect(state.conversations['1002'].typingUntil).toBe(NOW + TYPING_SHOWN_MS);
+    apply(state, { type: 'dm', ...directMessage('61', bob, alice, 'encore') });
+    expect(state.conversations['1002'].typingUntil).toBe(0);
+  });
+
+  it('ignores typing from someone I have no conversation with', () => {
+    const state = entered();
+    apply(state, { type: 'dm_typing', user: { id: '1002', nick: 'Bob' } });
+    expect(state.conversations).toEqual({});
+  });
+});
+
+describe('private messages', () => {
+  it('group by the other person, both ways, with unread counts and seen marks', () => {
+    const state = entered();
+    const notices = apply(
+      state,
+      { type: 'dm', ...directMessage('70', alice, bob, 'Coucou Bob') },
+      { type: 'dm', ...directMessage('71', bob, alice, 'Salut Alice') },
+      { type: 'dm_seen', by: '1002', up_to: '70' },
+    );
+    const conversation = state.conversations['1002'];
+    expect(conversation.peer).toEqual({ id: '1002', nick: 'Bob' });
+    expect(conversation.messages.map((message) => message.body)).toEqual(['Coucou Bob', 'Salut Alice']);
+    expect(conversation.unread).toBe(1);
+    expect(conversation.seenUpTo).toBe('70');
+    expect(notices).toEqual([{ kind: 'dm', message: expect.objectContaining({ id: '71' }) }]);
+    // An older "seen" does not move the mark back.
+    apply(state, { type: 'dm_seen', by: '1002', up_to: '9' });
+    expect(conversation.seenUpTo).toBe('70');
+  });
+
+  it('are not counted unread in the open conversation', () => {
+    const state = entered();
+    state.focus = { kind: 'dm', peer: '1002' };
+    apply(state, { type: 'dm', ...directMessage('80', bob, alice, 'vu ?') });
+    expect(state.conversations['1002'].unread).toBe(0);
+  });
+
+  it('mark the other person offline when they leave', () => {
+    const state = entered();
+    apply(state, { type: 'dm', ...directMessage('90', bob, alice, 'bye') }, { type: 'user_offline', user: '1002' });
+    expect(state.conversations['1002'].online).toBe(false);
+  });
+});
+
+describe('outgoing messages across a drop', () => {
+  it('are kept, and after the rejoin those that arrived are dropped and the others queued again', () => {
+    const state = entered();
+    joined(state, 'paris', [roomMessage('paris', '100', bob, 'avant')]);
+    const outbox = state.rooms.paris.outbox;
+    const arrived = enqueue(state, outbox, 'parti avant la coupure', NOW);
+    const lost = enqueue(state, outbox, 'perdu', NOW);
+    const waiting = enqueue(state, outbox, 'tapé hors ligne', NOW);
+    arrived.status = 'sending';
+    lost.status = 'sending';
+    linkLost(state);
+    expect(state.rooms.paris.presence).toBe('rejoining');
+    expect(outbox.map((outgoing) => outgoing.status)).toEqual(['unsure', 'unsure', 'queued']);
+    expect(waiting.localId).toBe(3);
+
+    // Entered again with a new session id; the scrollback shows the first one.
+    applyEvent(state, { type: 'entered', you: user('2001', 'Alice'), band: 'adult', rooms: [room('paris')] }, NOW);
+    joined(state, 'paris', [
+      roomMessage('paris', '100', bob, 'avant'),
+      roomMessage('paris', '101', alice, 'parti avant la coupure'),
+    ]);
+    expect(state.myIds).toEqual(['1001', '2001']);
+    expect(state.rooms.paris.presence).toBe('joined');
+    expect(state.rooms.paris.outbox.map((outgoing) => [outgoing.body, outgoing.status])).toEqual([
+      ['perdu', 'queued'],
+      ['tapé hors ligne', 'queued'],
+    ]);
+  });
+
+  it('match an older identical message of mine only once, and only after the drop', () => {
+    const state = entered();
+    joined(state, 'paris', [roomMessage('paris', '100', alice, 'salut')]);
+    const outbox = state.rooms.paris.outbox;
+    enqueue(state, outbox, 'salut', NOW).status = 'sending';
+    linkLost(state);
+    joined(state, 'paris', [roomMessage('paris', '100', alice, 'salut')]);
+    expect(state.rooms.paris.outbox.map((outgoing) => outgoing.status)).toEqual(['queued']);
+  });
+
+  it('are flagged as failed in conversations (no history to check)', () => {
+    const state = entered();
+    apply(state, { type: 'dm', ...directMessage('70', bob, alice, 'hello') });
+    const outbox = state.conversations['1002'].outbox;
+    enqueue(state, outbox, 'en route', NOW).status = 'sending';
+    enqueue(state, outbox, 'pas encore parti', NOW);
+    linkLost(state);
+    expect(outbox.map((outgoing) => [outgoing.status, outgoing.error])).toEqual([
+      ['failed', 'disconnected'],
+      ['queued', undefined],
+    ]);
+  });
+
+  it('leave the outbox when their own message event arrives', () => {
+    const state = entered();
+    joined(state, 'paris');
+    const outgoing = enqueue(state, state.rooms.paris.outbox, 'hop', NOW);
+    outgoing.status = 'sent';
+    outgoing.id = '500';
+    apply(state, { type: 'message', ...roomMessage('paris', '500', alice, 'hop') });
+    expect(state.rooms.paris.outbox).toEqual([]);
+  });
+
+  it('keep a room that vanished during the drop, marked gone', () => {
+    const state = entered();
+    joined(state, 'paris');
+    linkLost(state);
+    const notices = apply(state, { type: 'room_removed', room: 'paris' });
+    expect(state.rooms.paris.presence).toBe('gone');
+    expect(notices).toEqual([{ kind: 'room_gone', slug: 'paris' }]);
+  });
+});

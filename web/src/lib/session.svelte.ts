@@ -1,0 +1,775 @@
+// The session: one tab's life in the chat. It owns the link, the chat state
+// and the settings, turns what the person does into commands, and after a
+// reconnection enters again with the same profile, rejoins the rooms and
+// sends what was typed meanwhile. Components read its state and call its
+// methods; they never talk to the link themselves.
+
+import {
+  applyEvent,
+  emptyChat,
+  enqueue,
+  expireTyping,
+  forgetRoom,
+  linkLost,
+  markRead,
+  openConversation,
+  type ChatState,
+  type Focus,
+  type Notice,
+  type Outgoing,
+  type ServerText,
+} from './chat';
+import { Connection, type ConnectionOptions, type LinkState } from './connection';
+import { replaceShortcodes } from './emoji';
+import { excerpt, isBlank } from './format';
+import { compareIds } from './ids';
+import { i18n, t } from './i18n/index.svelte';
+import type { Author } from './protocol/Author';
+import type { Command } from './protocol/Command';
+import type { ErrorCode } from './protocol/ErrorCode';
+import type { Event } from './protocol/Event';
+import type { RoomMessage } from './protocol/RoomMessage';
+import type { UserId } from './protocol/UserId';
+import type { UserQuery } from './protocol/UserQuery';
+import type { UserSummary } from './protocol/UserSummary';
+import {
+  enteredInThisTab,
+  loadProfile,
+  loadSettings,
+  saveProfile,
+  saveSettings,
+  setEnteredInThisTab,
+  type Profile,
+  type Settings,
+} from './storage';
+
+/** The protocol version this client speaks. */
+export const PROTOCOL_VERSION = 1;
+/** Send a typing signal at most this often per room or person. */
+export const TYPING_EVERY_MS = 3000;
+/** The server relays typing only in rooms this small. */
+export const TYPING_ROOM_LIMIT = 50;
+/** After a reconnection the old session may still hold the nickname: retry this often… */
+const NICK_RETRY_MS = 2000;
+/** …this many times, then ask the person. */
+const NICK_RETRIES = 15;
+/** How long a notice stays on screen. */
+const TOAST_MS = 8000;
+
+export type EntryField = 'nickname' | 'age' | 'gender' | 'department' | 'form';
+
+export interface EntryError {
+  field: EntryField;
+  text: ServerText;
+}
+
+/** What the middle column (or the phone's main panel) shows. */
+export type View =
+  | { kind: 'home' }
+  | { kind: 'room'; slug: string }
+  | { kind: 'dm'; peer: UserId }
+  | { kind: 'settings' };
+
+/** The phone shows one panel at a time. */
+export type Panel = 'main' | 'people' | 'messages';
+
+export interface Toast {
+  id: number;
+  /** A new notice with the same key replaces the old one. */
+  key: string;
+  text: string;
+  action?: { label: string; run: () => void };
+}
+
+/** The profile card: who, and where it was opened from. */
+export interface ProfileCard {
+  author: Author;
+  user: UserSummary | null;
+  /** Looked up and not found: they left. */
+  gone: boolean;
+}
+
+const ENTRY_FIELDS: Partial<Record<ErrorCode, EntryField>> = {
+  nickname_taken: 'nickname',
+  nickname_invalid: 'nickname',
+  nickname_reserved: 'nickname',
+  nickname_offensive: 'nickname',
+  age_too_young: 'age',
+  age_invalid: 'age',
+  department_unknown: 'department',
+};
+
+/** The field an entry refusal is about (`form` for the rest). */
+export function entryFieldFor(code: ErrorCode): EntryField {
+  return ENTRY_FIELDS[code] ?? 'form';
+}
+
+function textOf(event: { message_fr: string; message_en: string }): ServerText {
+  return { fr: event.message_fr, en: event.message_en };
+}
+
+/** Our own text in both languages, where the server gave none. */
+function localText(key: Parameters<typeof t>[0]): ServerText {
+  const saved = i18n.locale;
+  i18n.locale = 'fr';
+  const fr = t(key);
+  i18n.locale = 'en';
+  const en = t(key);
+  i18n.locale = saved;
+  return { fr, en };
+}
+
+function socketUrl(): string {
+  if (typeof location === 'undefined') return 'ws://localhost/ws';
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  return `${scheme}://${location.host}/ws`;
+}
+
+/** How a session reaches the server (tests pass a fake socket). */
+export interface SessionOptions {
+  url?: string;
+  createSocket?: ConnectionOptions['createSocket'];
+}
+
+export class Session {
+  chat: ChatState = $state(emptyChat());
+  link: LinkState = $state({ kind: 'stopped' });
+  settings: Settings = $state(loadSettings());
+  /** `entry` until the server accepts us; then `chat`, even while reconnecting. */
+  phase: 'entry' | 'chat' = $state('entry');
+  /** An `enter` is on its way (or will be, as soon as the link is up). */
+  entering = $state(false);
+  entryError: EntryError | null = $state(null);
+  /** After a reconnection, the nickname is still held by the old session. */
+  waitingForNickname = $state(false);
+  /** What the server said when it closed the link (`closing`). */
+  closing: ServerText | null = $state(null);
+  toasts: Toast[] = $state([]);
+  view: View = $state({ kind: 'home' });
+  panel: Panel = $state('main');
+  isPhone = $state(false);
+  profileCard: ProfileCard | null = $state(null);
+  /** The room the people list is filtered on ('' for all), set from a room's header. */
+  peopleRoom = $state('');
+  /** Grows when someone enters or leaves: the people list refreshes. */
+  presenceVersion = $state(0);
+  /** What was typed but not sent, per room (`room:slug`) or conversation (`dm:id`). */
+  drafts: Record<string, string> = $state({});
+  /** The last profile used on this device. */
+  profile: Profile | null = $state(loadProfile());
+
+  private readonly connection: Connection;
+  /** The person asked to enter (or re-enter after a reload). */
+  private wantEntry = false;
+  /** Entered at least once in this tab: a new link enters again by itself. */
+  private hasEntered = false;
+  private nickRetries = 0;
+  private nickRetryTimer: ReturnType<typeof setTimeout> | null = null;
+  private lastTyping = new Map<string, number>();
+  private toastId = 0;
+  private ticker: ReturnType<typeof setInterval> | null = null;
+  private slowModeTimers = new Set<ReturnType<typeof setTimeout>>();
+
+  constructor(options: SessionOptions = {}) {
+    this.connection = new Connection({
+      url: options.url ?? socketUrl(),
+      createSocket: options.createSocket,
+      onEvent: (event) => this.receive(event),
+      onState: (state) => this.linkChanged(state),
+    });
+    i18n.locale = this.settings.locale;
+    if (this.profile !== null && enteredInThisTab()) {
+      // A reload of a tab that was in the chat: straight back in.
+      this.wantEntry = true;
+      this.entering = true;
+    }
+  }
+
+  /** Connects (and reconnects whenever the link drops). */
+  connect(): void {
+    this.connection.start();
+  }
+
+  /** Connects, follows the page's visibility and size, and keeps typing indicators ticking. */
+  start(): void {
+    this.connect();
+    this.ticker = setInterval(() => expireTyping(this.chat, Date.now()), 1000);
+    window.addEventListener('online', () => this.connection.reconnectNow());
+    document.addEventListener('visibilitychange', () => this.updateAttention());
+    const phone = window.matchMedia('(max-width: 760px)');
+    this.isPhone = phone.matches;
+    phone.addEventListener('change', (change) => {
+      this.isPhone = change.matches;
+      this.updateAttention();
+    });
+  }
+
+  get online(): boolean {
+    return this.link.kind === 'open';
+  }
+
+  /** Entered and live: commands can go out. */
+  get live(): boolean {
+    return this.online && this.chat.me !== null && !this.entering;
+  }
+
+  // ---- entry --------------------------------------------------------------
+
+  /** The entry form was sent. */
+  enter(profile: Profile): void {
+    this.profile = profile;
+    this.entryError = null;
+    this.wantEntry = true;
+    this.entering = true;
+    if (this.online) this.sendEnter();
+    else this.connection.reconnectNow();
+  }
+
+  private sendEnter(): void {
+    const profile = this.profile;
+    if (profile === null) return;
+    this.entering = true;
+    this.connection
+      .request({
+        type: 'enter',
+        protocol: PROTOCOL_VERSION,
+        nickname: profile.nickname,
+        age: profile.age,
+        gender: profile.gender,
+        department: profile.department,
+      })
+      .then(
+        (reply) => this.entryAnswered(reply),
+        () => {
+          // The link dropped: the next `welcome` sends `enter` again.
+        },
+      );
+  }
+
+  private entryAnswered(reply: Event): void {
+    if (reply.type === 'entered') {
+      const reconnected = this.hasEntered;
+      this.entering = false;
+      this.waitingForNickname = false;
+      this.nickRetries = 0;
+      this.entryError = null;
+      this.closing = null;
+      this.phase = 'chat';
+      this.hasEntered = true;
+      if (this.profile) saveProfile(this.profile);
+      setEnteredInThisTab(true);
+      this.connection.markHealthy();
+      this.afterEntry(reconnected);
+      return;
+    }
+    if (reply.type !== 'error') return;
+    if (reply.code === 'already_entered') return;
+    if (reply.code === 'nickname_taken' && this.hasEntered && this.nickRetries < NICK_RETRIES) {
+      // Most likely our own previous session, not yet closed by the server.
+      this.nickRetries += 1;
+      this.waitingForNickname = true;
+      this.nickRetryTimer = setTimeout(() => {
+        this.nickRetryTimer = null;
+        if (this.online && this.wantEntry) this.sendEnter();
+      }, NICK_RETRY_MS);
+      return;
+    }
+    this.entering = false;
+    this.waitingForNickname = false;
+    this.wantEntry = false;
+    this.nickRetries = 0;
+    this.phase = 'entry';
+    this.entryError = { field: entryFieldFor(reply.code), text: textOf(reply) };
+  }
+
+  /** Entered (again): restore everything the person had. */
+  private afterEntry(reconnected: boolean): void {
+    this.connection.request({ type: 'watch_presence', on: true }).catch(() => {});
+    if (!this.settings.acceptDms) {
+      this.connection.request({ type: 'set_dm_privacy', accept: 'nobody' }).catch(() => {});
+    }
+    for (const slug of [...this.chat.roomOrder]) {
+      const room = this.chat.rooms[slug];
+      if (room === undefined || room.presence === 'joined') continue;
+      if (room.presence === 'gone') continue;
+      this.connection.request({ type: 'join', room: slug }).then(
+        (reply) => {
+          if (reply.type === 'joined') this.flush();
+          else if (reply.type === 'error') this.roomLost(slug, textOf(reply));
+        },
+        () => {},
+      );
+    }
+    if (reconnected) this.refreshConversations();
+    this.flush();
+  }
+
+  /** A room could not be rejoined (it vanished, or is full): say so in it. */
+  private roomLost(slug: string, why: ServerText): void {
+    const room = this.chat.rooms[slug];
+    if (room === undefined) return;
+    room.presence = 'gone';
+    for (const outgoing of room.outbox) {
+      if (outgoing.status !== 'failed') {
+        outgoing.status = 'failed';
+        outgoing.error = why;
+      }
+    }
+  }
+
+  /** Whom of our conversation partners the drop left online. */
+  private refreshConversations(): void {
+    for (const conversation of Object.values(this.chat.conversations)) {
+      this.connection
+        .request({ type: 'users', search: conversation.peer.nick, page_size: 20 })
+        .then(
+          (reply) => {
+            if (reply.type !== 'user_list') return;
+            const found = reply.users.find((user) => user.id === conversation.peer.id);
+            const live = this.chat.conversations[conversation.peer.id];
+            if (live === undefined) return;
+            live.online = found !== undefined;
+            if (found) live.profile = found;
+          },
+          () => {},
+        );
+    }
+  }
+
+  /** Leaves the chat on this device: back to the entry form. */
+  quit(): void {
+    this.wantEntry = false;
+    this.hasEntered = false;
+    this.entering = false;
+    this.waitingForNickname = false;
+    if (this.nickRetryTimer) clearTimeout(this.nickRetryTimer);
+    for (const timer of this.slowModeTimers) clearTimeout(timer);
+    this.slowModeTimers.clear();
+    setEnteredInThisTab(false);
+    this.connection.stop();
+    this.chat = emptyChat();
+    this.view = { kind: 'home' };
+    this.panel = 'main';
+    this.profileCard = null;
+    this.peopleRoom = '';
+    this.closing = null;
+    this.phase = 'entry';
+    this.connection.start();
+  }
+
+  // ---- the link -----------------------------------------------------------
+
+  private linkChanged(state: LinkState): void {
+    const wasOpen = this.link.kind === 'open';
+    this.link = state;
+    if (wasOpen && state.kind !== 'open') {
+      linkLost(this.chat);
+      this.chat.me = null;
+      if (this.nickRetryTimer) {
+        clearTimeout(this.nickRetryTimer);
+        this.nickRetryTimer = null;
+      }
+    }
+  }
+
+  /** Try to reconnect now rather than at the end of the back-off. */
+  reconnectNow(): void {
+    this.connection.reconnectNow();
+  }
+
+  private receive(event: Event): void {
+    const notices = applyEvent(this.chat, event, Date.now());
+    switch (event.type) {
+      case 'welcome':
+        if (this.wantEntry) this.sendEnter();
+        break;
+      case 'closing':
+        this.closing = textOf(event);
+        break;
+      case 'user_online':
+      case 'user_offline':
+        this.presenceVersion += 1;
+        break;
+      case 'room_removed':
+        if (this.view.kind === 'room' && this.view.slug === event.room && !this.chat.rooms[event.room]) {
+          this.show({ kind: 'home' });
+        }
+        break;
+      default:
+        break;
+    }
+    for (const notice of notices) this.notify(notice);
+  }
+
+  // ---- rooms --------------------------------------------------------------
+
+  /** Joins a room (or just opens it if already in) and shows it. */
+  async join(slug: string): Promise<ServerText | null> {
+    const known = this.chat.rooms[slug];
+    if (known !== undefined && known.presence !== 'gone') {
+      this.show({ kind: 'room', slug });
+      return null;
+    }
+    if (!this.live) return localText('error.offline');
+    try {
+      const reply = await this.connection.request({ type: 'join', room: slug });
+      if (reply.type === 'joined') {
+        this.show({ kind: 'room', slug });
+        return null;
+      }
+      if (reply.type === 'error') {
+        if (reply.code === 'already_in_room') {
+          this.show({ kind: 'room', slug });
+          return null;
+        }
+        return textOf(reply);
+      }
+      return null;
+    } catch {
+      return localText('error.offline');
+    }
+  }
+
+  /** Leaves a room; offline, it is simply forgotten (the server dropped us anyway). */
+  async leave(slug: string): Promise<void> {
+    const room = this.chat.rooms[slug];
+    if (room !== undefined && room.presence === 'joined' && this.live) {
+      try {
+        await this.connection.request({ type: 'leave', room: slug });
+      } catch {
+        // Dropped meanwhile: the server has forgotten us already.
+      }
+    }
+    forgetRoom(this.chat, slug);
+    if (this.view.kind === 'room' && this.view.slug === slug) this.show({ kind: 'home' });
+  }
+
+  async createRoom(name: string, topic: string): Promise<ServerText | null> {
+    if (!this.live) return localText('error.offline');
+    const command: Command = topic.trim() === '' ? { type: 'create_room', name } : { type: 'create_room', name, topic };
+    try {
+      const reply = await this.connection.request(command);
+      if (reply.type === 'joined') {
+        this.show({ kind: 'room', slug: reply.room.slug });
+        return null;
+      }
+      return reply.type === 'error' ? textOf(reply) : null;
+    } catch {
+      return localText('error.offline');
+    }
+  }
+
+  /** Says something in a room (queued while offline). */
+  say(slug: string, text: string, reply?: RoomMessage): void {
+    const room = this.chat.rooms[slug];
+    if (room === undefined || isBlank(text)) return;
+    const body = replaceShortcodes(text.trim());
+    const replyRef = reply ? { id: reply.id, nick: reply.author.nick, excerpt: excerpt(reply.body) } : undefined;
+    enqueue(this.chat, room.outbox, body, Date.now(), replyRef);
+    this.lastTyping.delete(`room:${slug}`);
+    this.flush();
+  }
+
+  /** I am typing in a room: tell the others, at most every few seconds. */
+  typingInRoom(slug: string): void {
+    const room = this.chat.rooms[slug];
+    if (room === undefined || room.presence !== 'joined' || room.summary.members > TYPING_ROOM_LIMIT) return;
+    if (this.throttled(`room:${slug}`)) return;
+    this.connection.send({ type: 'room_typing', room: slug });
+  }
+
+  // ---- private messages ---------------------------------------------------
+
+  /** Opens the conversation with someone and shows it. */
+  openDm(user: UserSummary): void {
+    openConversation(this.chat, user, Date.now());
+    this.profileCard = null;
+    this.show({ kind: 'dm', peer: user.id });
+  }
+
+  sendDm(peer: UserId, text: string): void {
+    const conversation = this.chat.conversations[peer];
+    if (conversation === undefined || isBlank(text)) return;
+    enqueue(this.chat, conversation.outbox, replaceShortcodes(text.trim()), Date.now());
+    this.lastTyping.delete(`dm:${peer}`);
+    this.flush();
+  }
+
+  typingToPeer(peer: UserId): void {
+    const conversation = this.chat.conversations[peer];
+    if (conversation === undefined || !conversation.online || conversation.refused) return;
+    if (this.throttled(`dm:${peer}`)) return;
+    this.connection.send({ type: 'dm_typing', to: peer });
+  }
+
+  /** Tells the other person I read the conversation, when there is something new. */
+  markSeen(peer: UserId): void {
+    const conversation = this.chat.conversations[peer];
+    if (conversation === undefined || !this.live || !conversation.online) return;
+    const last = conversation.messages.findLast((message) => message.from.id === peer);
+    if (last === undefined) return;
+    if (conversation.readUpTo !== undefined && compareIds(last.id, conversation.readUpTo) <= 0) return;
+    if (this.connection.send({ type: 'dm_seen', with: peer, up_to: last.id })) {
+      conversation.readUpTo = last.id;
+    }
+  }
+
+  async setDmPrivacy(accept: boolean): Promise<void> {
+    this.settings.acceptDms = accept;
+    saveSettings(this.settings);
+    if (this.live) {
+      await this.connection
+        .request({ type: 'set_dm_privacy', accept: accept ? 'everyone' : 'nobody' })
+        .catch(() => {});
+    }
+  }
+
+  // ---- outgoing messages --------------------------------------------------
+
+  /** Sends every queued message whose room or conversation is ready. */
+  flush(): void {
+    if (!this.live) return;
+    for (const [slug, room] of Object.entries(this.chat.rooms)) {
+      if (room.presence !== 'joined') continue;
+      for (const outgoing of room.outbox) {
+        if (outgoing.status !== 'queued') continue;
+        const command: Command = outgoing.reply
+          ? { type: 'say', room: slug, body: outgoing.body, reply_to: outgoing.reply.id }
+          : { type: 'say', room: slug, body: outgoing.body };
+        this.transmit(outgoing, command);
+      }
+    }
+    for (const [peer, conversation] of Object.entries(this.chat.conversations)) {
+      for (const outgoing of conversation.outbox) {
+        if (outgoing.status !== 'queued') continue;
+        this.transmit(outgoing, { type: 'dm', to: peer, body: outgoing.body }, peer);
+      }
+    }
+  }
+
+  private transmit(outgoing: Outgoing, command: Command, peer?: UserId): void {
+    outgoing.status = 'sending';
+    outgoing.error = undefined;
+    this.connection.request(command).then(
+      (event) => {
+        if (outgoing.status !== 'sending') return;
+        if (event.type === 'sent') {
+          outgoing.status = 'sent';
+          outgoing.id = event.id;
+        } else if (event.type === 'error') {
+          this.refused(outgoing, event, peer);
+        }
+      },
+      () => {
+        // The drop has already marked it (unsure or failed).
+      },
+    );
+  }
+
+  private refused(outgoing: Outgoing, error: Extract<Event, { type: 'error' }>, peer?: UserId): void {
+    if (error.code === 'slow_mode' && error.retry_after_ms !== undefined) {
+      // Slow mode: the message goes out by itself when allowed.
+      outgoing.status = 'queued';
+      outgoing.error = textOf(error);
+      const timer = setTimeout(() => {
+        this.slowModeTimers.delete(timer);
+        this.flush();
+      }, error.retry_after_ms + 100);
+      this.slowModeTimers.add(timer);
+      return;
+    }
+    outgoing.status = 'failed';
+    outgoing.error = textOf(error);
+    if (peer !== undefined) {
+      const conversation = this.chat.conversations[peer];
+      if (conversation && error.code === 'user_not_found') conversation.online = false;
+      if (conversation && error.code === 'dm_refused') conversation.refused = true;
+    }
+  }
+
+  /** Sends a failed message again. */
+  retry(outgoing: Outgoing): void {
+    if (outgoing.status !== 'failed') return;
+    outgoing.status = 'queued';
+    outgoing.error = undefined;
+    this.flush();
+  }
+
+  /** Gives up a failed or queued message. */
+  discard(outbox: Outgoing[], outgoing: Outgoing): void {
+    const at = outbox.findIndex((known) => known.localId === outgoing.localId);
+    if (at >= 0 && outgoing.status !== 'sending') outbox.splice(at, 1);
+  }
+
+  // ---- people -------------------------------------------------------------
+
+  /** One page of the user list; `null` when offline. */
+  async users(query: UserQuery): Promise<Extract<Event, { type: 'user_list' } | { type: 'error' }> | null> {
+    if (!this.live) return null;
+    try {
+      const reply = await this.connection.request({ type: 'users', ...query });
+      return reply.type === 'user_list' || reply.type === 'error' ? reply : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Opens someone's profile card, looking their details up if needed. */
+  showProfile(author: Author, known?: UserSummary): void {
+    const user = known ?? this.knownSummary(author.id);
+    this.profileCard = { author: { id: author.id, nick: author.nick }, user, gone: false };
+    if (user === null) {
+      void this.users({ search: author.nick, page_size: 50 }).then((reply) => {
+        const card = this.profileCard;
+        if (card === null || card.author.id !== author.id) return;
+        const found = reply?.type === 'user_list' ? reply.users.find((candidate) => candidate.id === author.id) : undefined;
+        if (found) card.user = found;
+        else card.gone = true;
+      });
+    }
+  }
+
+  private knownSummary(id: UserId): UserSummary | null {
+    if (this.chat.me?.id === id) return this.chat.me;
+    for (const room of Object.values(this.chat.rooms)) {
+      const member = room.members.find((known) => known.user.id === id);
+      if (member) return member.user;
+    }
+    return this.chat.conversations[id]?.profile ?? null;
+  }
+
+  // ---- what is shown ------------------------------------------------------
+
+  show(view: View): void {
+    this.view = view;
+    if (view.kind === 'room' || view.kind === 'dm' || view.kind === 'home' || view.kind === 'settings') {
+      this.panel = 'main';
+    }
+    this.updateAttention();
+  }
+
+  showPanel(panel: Panel): void {
+    this.panel = panel;
+    this.updateAttention();
+  }
+
+  /** Recomputes what the person is looking at, and clears its unread marks. */
+  updateAttention(): void {
+    const focus: Focus =
+      this.view.kind === 'room'
+        ? { kind: 'room', slug: this.view.slug }
+        : this.view.kind === 'dm'
+          ? { kind: 'dm', peer: this.view.peer }
+          : null;
+    this.chat.focus = focus;
+    this.chat.attentive =
+      (typeof document === 'undefined' || document.visibilityState === 'visible') &&
+      (!this.isPhone || this.panel === 'main');
+    if (this.chat.attentive) {
+      markRead(this.chat, focus);
+      if (focus?.kind === 'dm') this.markSeen(focus.peer);
+    }
+  }
+
+  // ---- settings -----------------------------------------------------------
+
+  setTheme(theme: Settings['theme']): void {
+    this.settings.theme = theme;
+    saveSettings(this.settings);
+  }
+
+  setLocale(locale: Settings['locale']): void {
+    this.settings.locale = locale;
+    i18n.locale = locale;
+    saveSettings(this.settings);
+  }
+
+  /** Turns browser notifications on (asking permission) or off. */
+  async setNotify(on: boolean): Promise<boolean> {
+    if (on) {
+      if (typeof Notification === 'undefined') return false;
+      const permission =
+        Notification.permission === 'default' ? await Notification.requestPermission() : Notification.permission;
+      if (permission !== 'granted') {
+        this.settings.notify = false;
+        saveSettings(this.settings);
+        return false;
+      }
+    }
+    this.settings.notify = on;
+    saveSettings(this.settings);
+    return true;
+  }
+
+  // ---- notices ------------------------------------------------------------
+
+  toast(key: string, text: string, action?: Toast['action']): void {
+    this.toastId += 1;
+    const id = this.toastId;
+    this.toasts = this.toasts.filter((toast) => toast.key !== key).slice(-2);
+    this.toasts.push({ id, key, text, ...(action ? { action } : {}) });
+    setTimeout(() => this.dismiss(id), TOAST_MS);
+  }
+
+  dismiss(id: number): void {
+    this.toasts = this.toasts.filter((toast) => toast.id !== id);
+  }
+
+  private notify(notice: Notice): void {
+    if (notice.kind === 'room_gone') return;
+    if (notice.kind === 'mention') {
+      const { message } = notice;
+      const watching = this.chat.attentive && this.view.kind === 'room' && this.view.slug === message.room;
+      if (!watching) {
+        const text = t('notice.mention', { nick: message.author.nick, room: message.room });
+        this.toast(
+          `room:${message.room}`,
+          text,
+          notice.joined
+            ? { label: t('notice.open'), run: () => this.show({ kind: 'room', slug: message.room }) }
+            : { label: t('notice.join'), run: () => void this.join(message.room) },
+        );
+      }
+      this.browserNotification(t('notice.mention', { nick: message.author.nick, room: message.room }), message.body, `room:${message.room}`);
+      return;
+    }
+    const from = notice.message.from;
+    const watching = this.chat.attentive && this.view.kind === 'dm' && this.view.peer === from.id;
+    if (watching) {
+      this.markSeen(from.id);
+    } else {
+      this.toast(`dm:${from.id}`, t('notice.dm', { nick: from.nick }), {
+        label: t('notice.open'),
+        run: () => this.show({ kind: 'dm', peer: from.id }),
+      });
+    }
+    this.browserNotification(t('notice.dm', { nick: notice.message.from.nick }), notice.message.body, `dm:${notice.message.from.id}`);
+  }
+
+  private browserNotification(title: string, body: string, tag: string): void {
+    if (!this.settings.notify || typeof Notification === 'undefined') return;
+    if (Notification.permission !== 'granted' || document.visibilityState === 'visible') return;
+    try {
+      // The body is shown by the system as plain text.
+      new Notification(title, { body: excerpt(body, 120), tag, icon: '/icons/icon-192.png' });
+    } catch {
+      // Some mobile browsers allow notifications only from a service worker.
+    }
+  }
+
+  private throttled(key: string): boolean {
+    const now = Date.now();
+    const last = this.lastTyping.get(key);
+    if (last !== undefined && now - last < TYPING_EVERY_MS) return true;
+    this.lastTyping.set(key, now);
+    return false;
+  }
+
+  /** For tests and teardown. */
+  stop(): void {
+    if (this.ticker) clearInterval(this.ticker);
+    this.connection.stop();
+  }
+}
+
+export const session = new Session();

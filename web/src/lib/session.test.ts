@@ -1,0 +1,264 @@
+// The session against a fake server: entering, sending, and the whole
+// reconnection story (re-entering with the same profile while the old
+// session still holds the nickname, rejoining rooms, sending what was typed
+// offline).
+
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Event } from './protocol/Event';
+import { entryFieldFor, Session } from './session.svelte';
+import { FakeServer, type FakeSocket } from './testing/fake-server';
+import { room, roomMessage, user } from './testing/fixtures';
+
+const WELCOME: Event = {
+  type: 'welcome',
+  protocol: 1,
+  server: 'tchatche test',
+  limits: { max_body_chars: 2000, max_frame_bytes: 16384, min_age: 15, teen_band: true },
+};
+const PROFILE = { nickname: 'Alice', age: 25, gender: 'femme' as const, department: '75' };
+
+function error(req: number | undefined, code: Extract<Event, { type: 'error' }>['code'], extra = {}): Event {
+  return { type: 'error', req, code, message_fr: `fr:${code}`, message_en: `en:${code}`, ...extra };
+}
+
+/** Lets promise callbacks (replies) run. */
+async function settle() {
+  await vi.advanceTimersByTimeAsync(0);
+}
+
+describe('Session', () => {
+  let server: FakeServer;
+  let session: Session;
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    server = new FakeServer();
+    session = new Session({ url: 'ws://test/ws', createSocket: server.createSocket });
+    session.connect();
+  });
+
+  afterEach(() => {
+    session.stop();
+    vi.useRealTimers();
+  });
+
+  async function welcome(socket: FakeSocket = server.current) {
+    socket.open();
+    socket.push(WELCOME);
+    await settle();
+  }
+
+  async function enterAs(id: string, socket: FakeSocket = server.current) {
+    const enter = socket.last('enter');
+    socket.push({ type: 'entered', req: enter.req, you: user(id, 'Alice'), band: 'adult', rooms: [room('paris')] });
+    await settle();
+  }
+
+  async function joinParis(socket: FakeSocket = server.current, history = [] as ReturnType<typeof roomMessage>[]) {
+    const join = socket.last('join');
+    socket.push({ type: 'joined', req: join.req, room: room('paris'), members: [], history, role: 'member' });
+    await settle();
+  }
+
+  it('enters with the profile and shows server refusals on the right field', async () => {
+    await welcome();
+    session.enter({ ...PROFILE, age: 12 });
+    expect(server.current.last('enter')).toMatchObject({ nickname: 'Alice', age: 12, protocol: 1, department: '75' });
+    server.current.push(error(server.current.last('enter').req, 'age_too_young', { detail: 'minimum 15' }));
+    await settle();
+    expect(session.phase).toBe('entry');
+    expect(session.entryError).toEqual({ field: 'age', text: { fr: 'fr:age_too_young', en: 'en:age_too_young' } });
+
+    session.enter(PROFILE);
+    await enterAs('1');
+    expect(session.phase).toBe('chat');
+    expect(session.entryError).toBeNull();
+    expect(session.chat.me?.id).toBe('1');
+    expect(server.current.last('watch_presence')).toMatchObject({ on: true });
+  });
+
+  it('maps refusal codes to fields', () => {
+    expect(entryFieldFor('nickname_taken')).toBe('nickname');
+    expect(entryFieldFor('nickname_reserved')).toBe('nickname');
+    expect(entryFieldFor('age_invalid')).toBe('age');
+    expect(entryFieldFor('department_unknown')).toBe('department');
+    expect(entryFieldFor('protocol_version')).toBe('form');
+  });
+
+  it('waits for the link when the form is sent offline, then enters', async () => {
+    session.enter(PROFILE);
+    expect(session.entering).toBe(true);
+    await welcome();
+    expect(server.current.commands('enter')).toHaveLength(1);
+  });
+
+  it('sends a message and forgets it once its event arrives', async () => {
+    await welcome();
+    session.enter(PROFILE);
+    await enterAs('1');
+    void session.join('paris');
+    await joinParis();
+    expect(session.view).toEqual({ kind: 'room', slug: 'paris' });
+
+    session.say('paris', '  Salut :coeur:  ');
+    const say = server.current.last('say');
+    expect(say).toMatchObject({ room: 'paris', body: 'Salut ❤️' });
+    expect(session.chat.rooms.paris.outbox.map((outgoing) => outgoing.status)).toEqual(['sending']);
+    server.current.push({ type: 'sent', req: say.req, id: '77' });
+    await settle();
+    server.current.push({ type: 'message', ...roomMessage('paris', '77', user('1', 'Alice'), 'Salut ❤️') });
+    expect(session.chat.rooms.paris.outbox).toEqual([]);
+    expect(session.chat.rooms.paris.messages.map((message) => message.body)).toEqual(['Salut ❤️']);
+  });
+
+  it('keeps a refused message with the server reason, and sends it again on request', async () => {
+    await welcome();
+    session.enter(PROFILE);
+    await enterAs('1');
+    void session.join('paris');
+    await joinParis();
+    session.say('paris', 'trop tôt');
+    server.current.push(error(server.current.last('say').req, 'room_moderated'));
+    await settle();
+    const [failed] = session.chat.rooms.paris.outbox;
+    expect(failed).toMatchObject({ status: 'failed', error: { fr: 'fr:room_moderated' } });
+    session.retry(failed);
+    expect(server.current.commands('say')).toHaveLength(2);
+  });
+
+  it('sends again by itself after slow mode', async () => {
+    await welcome();
+    session.enter(PROFILE);
+    await enterAs('1');
+    void session.join('paris');
+    await joinParis();
+    session.say('paris', 'vite');
+    server.current.push(error(server.current.last('say').req, 'slow_mode', { retry_after_ms: 3000 }));
+    await settle();
+    expect(session.chat.rooms.paris.outbox[0].status).toBe('queued');
+    await vi.advanceTimersByTimeAsync(3100);
+    expect(server.current.commands('say')).toHaveLength(2);
+  });
+
+  it('throttles typing signals', async () => {
+    await welcome();
+    session.enter(PROFILE);
+    await enterAs('1');
+    void session.join('paris');
+    await joinParis();
+    session.typingInRoom('paris');
+    session.typingInRoom('paris');
+    expect(server.current.commands('room_typing')).toHaveLength(1);
+    vi.advanceTimersByTime(3000);
+    session.typingInRoom('paris');
+    expect(server.current.commands('room_typing')).toHaveLength(2);
+    expect(server.current.last('room_typing').req).toBeUndefined();
+  });
+
+  it('survives a drop: re-enters (retrying while the nickname is held), rejoins, sends what was typed', async () => {
+    await welcome();
+    session.enter(PROFILE);
+    await enterAs('1');
+    void session.join('paris');
+    await joinParis();
+    const first = server.current;
+
+    first.drop();
+    expect(session.link.kind).toBe('waiting');
+    expect(session.phase).toBe('chat');
+    expect(session.chat.rooms.paris.presence).toBe('rejoining');
+    session.say('paris', 'écrit hors ligne');
+    expect(session.chat.rooms.paris.outbox[0].status).toBe('queued');
+
+    // The back-off elapses; a new link; the old session still holds "Alice".
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(server.sockets).toHaveLength(2);
+    await welcome();
+    const second = server.current;
+    expect(second.last('enter')).toMatchObject({ nickname: 'Alice', age: 25 });
+    second.push(error(second.last('enter').req, 'nickname_taken'));
+    await settle();
+    expect(session.waitingForNickname).toBe(true);
+    expect(session.phase).toBe('chat');
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(second.commands('enter')).toHaveLength(2);
+
+    await enterAs('2', second);
+    expect(session.chat.myIds).toEqual(['1', '2']);
+    expect(second.last('join')).toMatchObject({ room: 'paris' });
+    expect(second.commands('say')).toHaveLength(0);
+    await joinParis(second);
+    expect(session.chat.rooms.paris.presence).toBe('joined');
+    expect(second.last('say')).toMatchObject({ room: 'paris', body: 'écrit hors ligne' });
+  });
+
+  it('asks for a new nickname when the old one stays taken', async () => {
+    await welcome();
+    session.enter(PROFILE);
+    await enterAs('1');
+    server.current.drop();
+    await vi.advanceTimersByTimeAsync(1000);
+    await welcome();
+    for (let attempt = 0; attempt < 16; attempt += 1) {
+      server.current.push(error(server.current.last('enter').req, 'nickname_taken'));
+      await vi.advanceTimersByTimeAsync(2000);
+    }
+    expect(session.phase).toBe('entry');
+    expect(session.entryError?.field).toBe('nickname');
+  });
+
+  it('marks a room that vanished during the drop, with its unsent messages', async () => {
+    await welcome();
+    session.enter(PROFILE);
+    await enterAs('1');
+    void session.join('paris');
+    await joinParis();
+    server.current.drop();
+    session.say('paris', 'personne ?');
+    await vi.advanceTimersByTimeAsync(1000);
+    await welcome();
+    await enterAs('2');
+    server.current.push(error(server.current.last('join').req, 'room_not_found'));
+    await settle();
+    expect(session.chat.rooms.paris.presence).toBe('gone');
+    expect(session.chat.rooms.paris.outbox[0]).toMatchObject({ status: 'failed', error: { en: 'en:room_not_found' } });
+  });
+
+  it('re-applies "no private messages" after re-entering', async () => {
+    await welcome();
+    session.enter(PROFILE);
+    await enterAs('1');
+    const saved = session.setDmPrivacy(false);
+    server.current.push({ type: 'ok', req: server.current.last('set_dm_privacy').req });
+    await saved;
+    expect(session.settings.acceptDms).toBe(false);
+    server.current.drop();
+    await vi.advanceTimersByTimeAsync(1000);
+    await welcome();
+    await enterAs('2');
+    expect(server.current.last('set_dm_privacy')).toMatchObject({ accept: 'nobody' });
+  });
+
+  it('opens a conversation, sends, and says it was seen', async () => {
+    await welcome();
+    session.enter(PROFILE);
+    await enterAs('1');
+    const bob = user('9', 'Bob');
+    session.openDm(bob);
+    expect(session.view).toEqual({ kind: 'dm', peer: '9' });
+    session.sendDm('9', 'Coucou');
+    expect(server.current.last('dm')).toMatchObject({ to: '9', body: 'Coucou' });
+    server.current.push({
+      type: 'dm',
+      id: '50',
+      from: { id: '9', nick: 'Bob' },
+      to: { id: '1', nick: 'Alice' },
+      body: 'Salut !',
+      at: 1,
+    });
+    await settle();
+    // The conversation is on screen: its reader tells Bob.
+    expect(server.current.last('dm_seen')).toMatchObject({ with: '9', up_to: '50' });
+    expect(session.chat.conversations['9'].unread).toBe(0);
+  });
+});

@@ -1,0 +1,46 @@
+// Protocol objects for unit tests, with defaults that tests override.
+
+import type { DirectMessage } from '../protocol/DirectMessage';
+import type { RoomFlags } from '../protocol/RoomFlags';
+import type { RoomMessage } from '../protocol/RoomMessage';
+import type { RoomSummary } from '../protocol/RoomSummary';
+import type { UserSummary } from '../protocol/UserSummary';
+
+export function user(id: string, nick: string, extra: Partial<UserSummary> = {}): UserSummary {
+  return { id, nick, age: 30, gender: 'femme', department: '75', member: false, idle_secs: 0, ...extra };
+}
+
+export function room(slug: string, extra: Partial<RoomSummary> = {}): RoomSummary {
+  return {
+    slug,
+    name: slug.charAt(0).toUpperCase() + slug.slice(1),
+    category: 'Régions',
+    topic: '',
+    members: 1,
+    // Cast: flags this client does not show may be added to the protocol.
+    flags: { registered_only: false, moderated: false, slow_mode_secs: 0, capacity: null } as RoomFlags,
+    user_created: false,
+    ...extra,
+    // Cast: fields this client does not use may be added to the protocol.
+  } as RoomSummary;
+}
+
+export function roomMessage(
+  roomSlug: string,
+  id: string,
+  author: UserSummary,
+  body: string,
+  extra: Partial<RoomMessage> = {},
+): RoomMessage {
+  return { room: roomSlug, id, author: { id: author.id, nick: author.nick }, body, at: 1_768_089_600_000, mentions: [], ...extra };
+}
+
+export function directMessage(id: string, from: UserSummary, to: UserSummary, body: string): DirectMessage {
+  return {
+    id,
+    from: { id: from.id, nick: from.nick },
+    to: { id: to.id, nick: to.nick },
+    body,
+    at: 1_768_089_600_000,
+  };
+}
