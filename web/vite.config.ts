@@ -61,6 +61,9 @@ export default defineConfig({
   plugins: [svelte(), serviceWorker()],
   build: {
     target: 'es2022',
+    // Source maps let browsers' tools (and Lighthouse) map errors to the
+    // source; they are fetched only by developer tools, never by the app.
+    sourcemap: true,
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },
   },

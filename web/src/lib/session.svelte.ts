@@ -151,6 +151,8 @@ export class Session {
   profileCard: ProfileCard | null = $state(null);
   /** The room the people list is filtered on ('' for all), set from a room's header. */
   peopleRoom = $state('');
+  /** Unread messages of the room just opened, before opening it cleared them. */
+  openedWithUnread = 0;
   /** Grows when someone enters or leaves: the people list refreshes. */
   presenceVersion = $state(0);
   /** What was typed but not sent, per room (`room:slug`) or conversation (`dm:id`). */
@@ -441,6 +443,7 @@ export class Session {
       }
     }
     forgetRoom(this.chat, slug);
+    if (this.peopleRoom === slug) this.peopleRoom = '';
     if (this.view.kind === 'room' && this.view.slug === slug) this.show({ kind: 'home' });
   }
 
@@ -641,10 +644,11 @@ export class Session {
   // ---- what is shown ------------------------------------------------------
 
   show(view: View): void {
+    // Remember how much was unread, for the "new messages" marker, before
+    // opening the room clears it.
+    this.openedWithUnread = view.kind === 'room' ? (this.chat.rooms[view.slug]?.unread ?? 0) : 0;
     this.view = view;
-    if (view.kind === 'room' || view.kind === 'dm' || view.kind === 'home' || view.kind === 'settings') {
-      this.panel = 'main';
-    }
+    this.panel = 'main';
     this.updateAttention();
   }
 

@@ -261,4 +261,20 @@ describe('Session', () => {
     expect(server.current.last('dm_seen')).toMatchObject({ with: '9', up_to: '50' });
     expect(session.chat.conversations['9'].unread).toBe(0);
   });
+
+  it('remembers what was unread in a room when opening it, then clears it', async () => {
+    await welcome();
+    session.enter(PROFILE);
+    await enterAs('1');
+    void session.join('paris');
+    await joinParis();
+    session.show({ kind: 'home' });
+    for (const id of ['60', '61']) {
+      server.current.push({ type: 'message', ...roomMessage('paris', id, user('9', 'Bob'), `m${id}`) });
+    }
+    expect(session.chat.rooms.paris.unread).toBe(2);
+    session.show({ kind: 'room', slug: 'paris' });
+    expect(session.openedWithUnread).toBe(2);
+    expect(session.chat.rooms.paris.unread).toBe(0);
+  });
 });

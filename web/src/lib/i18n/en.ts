@@ -76,7 +76,6 @@ export const en: Record<MessageKey, string> = {
   'room.leave': 'Leave',
   'room.leave_label': 'Leave the room {room}',
   'room.members': 'Members: {count}',
-  'room.members_label': 'See the {count} members of the room',
   'room.no_topic': 'No topic for this room.',
   'room.rejoining': 'Getting back into the room…',
   'room.gone': 'This room no longer exists.',

@@ -75,7 +75,6 @@ export const fr = {
   'room.leave': 'Quitter',
   'room.leave_label': 'Quitter le salon {room}',
   'room.members': 'Membres : {count}',
-  'room.members_label': 'Voir les {count} membres du salon',
   'room.no_topic': 'Pas de sujet pour ce salon.',
   'room.rejoining': 'Retour dans le salon…',
   'room.gone': "Ce salon n'existe plus.",
