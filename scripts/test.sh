@@ -31,6 +31,9 @@ else
     cargo test --workspace --no-fail-fast
 fi
 
+echo "== fuzz targets build (run them with: cargo +nightly fuzz run irc_line)"
+cargo build --quiet --manifest-path fuzz/Cargo.toml --target-dir target/fuzz
+
 echo "== load tool smoke run (small N, debug build: checks nothing is lost)"
 BENCH_PROFILE=debug bash scripts/bench.sh smoke
 

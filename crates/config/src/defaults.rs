@@ -99,6 +99,9 @@ impl Default for IrcConfig {
         IrcConfig {
             enabled: true,
             addr: SocketAddr::from((Ipv4Addr::UNSPECIFIED, 6667)),
+            tls_addr: SocketAddr::from((Ipv4Addr::UNSPECIFIED, 6697)),
+            tls_cert: String::new(),
+            tls_key: String::new(),
             server_name: "tchatche".to_owned(),
             motd: vec![
                 "Bienvenue sur tchatche : soyez respectueux, les règles s'appliquent ici aussi."

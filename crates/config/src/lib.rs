@@ -100,6 +100,13 @@ pub struct IrcConfig {
     pub enabled: bool,
     /// Plain-text IRC address (`TCHATCHE_IRC_ADDR`), default `0.0.0.0:6667`.
     pub addr: SocketAddr,
+    /// TLS IRC address (`TCHATCHE_IRC_TLS_ADDR`), default `0.0.0.0:6697`;
+    /// used only when a certificate is configured.
+    pub tls_addr: SocketAddr,
+    /// PEM certificate chain for TLS (`TCHATCHE_IRC_TLS_CERT`); empty: no TLS.
+    pub tls_cert: String,
+    /// PEM private key for TLS (`TCHATCHE_IRC_TLS_KEY`).
+    pub tls_key: String,
     /// The server name shown to IRC clients, default `tchatche`.
     pub server_name: String,
     /// Message of the day, one entry per line.

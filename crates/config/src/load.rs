@@ -259,7 +259,10 @@ const ENV_OVERRIDES: &[(&str, &str, ApplyOverride)] = &[
     ("TCHATCHE_MAX_FRAME_BYTES",        "limits.max_frame_bytes",     |c, v| set(&mut c.limits.max_frame_bytes, v)),
     ("TCHATCHE_SCROLLBACK",             "history.scrollback",         |c, v| set(&mut c.history.scrollback, v)),
     ("TCHATCHE_HISTORY_RETENTION_DAYS", "history.retention_days",     |c, v| set(&mut c.history.retention_days, v)),
-    ("TCHATCHE_IRC_ADDR",               "irc.addr",                   |c, v| set(&mut c.irc.addr, v)),
+        ("TCHATCHE_IRC_ADDR",               "irc.addr",                   |c, v| set(&mut c.irc.addr, v)),
+    ("TCHATCHE_IRC_TLS_ADDR",           "irc.tls_addr",               |c, v| set(&mut c.irc.tls_addr, v)),
+    ("TCHATCHE_IRC_TLS_CERT",           "irc.tls_cert",               |c, v| set(&mut c.irc.tls_cert, v)),
+    ("TCHATCHE_IRC_TLS_KEY",            "irc.tls_key",                |c, v| set(&mut c.irc.tls_key, v)),
 ];
 
 fn set<T>(setting: &mut T, value: &str) -> Result<(), String>
@@ -308,6 +311,16 @@ fn invalid(key: impl Into<String>, message: impl Into<String>) -> ConfigError {
 
 /// Refuses values that parse but make no sense, or would weaken safety.
 fn validate(config: &Config) -> Result<(), ConfigError> {
+    let irc = &config.irc;
+    if irc.tls_cert.is_empty() != irc.tls_key.is_empty() {
+        return Err(invalid(
+            "irc.tls_key",
+            "irc.tls_cert and irc.tls_key go together: set both or neither",
+        ));
+    }
+    if irc.server_name.is_empty() || irc.server_name.contains(char::is_whitespace) {
+        return Err(invalid("irc.server_name", "must be one word"));
+    }
     let server = &config.server;
     if server.max_connections == 0 {
         return Err(invalid("server.max_connections", "must be at least 1"));
@@ -787,6 +800,16 @@ mod tests {
                 "empty",
             ),
             ("[entry]\nmin_age = 12".into(), "entry.min_age", "got 12"),
+            (
+                "[irc]\ntls_cert = \"cert.pem\"".into(),
+                "irc.tls_key",
+                "set both or neither",
+            ),
+            (
+                "[irc]\nserver_name = \"two words\"".into(),
+                "irc.server_name",
+                "one word",
+            ),
             ("[entry]\nmin_age = 19".into(), "entry.min_age", "got 19"),
             (
                 "[entry]\noffensive_nicknames = [\"salope\", \" \"]".into(),

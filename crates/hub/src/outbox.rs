@@ -218,7 +218,24 @@ pub async fn write_unless_too_slow<W: AsyncWrite + Unpin>(
             Ok(n) => offset += n,
         }
     }
-    Ok(())
+    // Layers such as TLS hold written bytes until flushed; plain TCP flushes
+    // at once. A flush stuck on a client that stopped reading ends like a write.
+    let flushed = match deadline {
+        Some(deadline) => tokio::time::timeout_at(deadline, socket.flush())
+            .await
+            .map_err(|_| WriteStopped)?,
+        None => tokio::select! {
+            biased;
+            reason = close_watch.closed() => {
+                if reason == ErrorCode::TooSlow {
+                    return Err(WriteStopped);
+                }
+                tokio::time::timeout(goodbye, socket.flush()).await.map_err(|_| WriteStopped)?
+            }
+            flushed = socket.flush() => flushed,
+        },
+    };
+    flushed.map_err(|_| WriteStopped)
 }
 
 /// A new bounded queue of `capacity` frames.

@@ -133,7 +133,13 @@ impl Message {
                     Some((key, value)) => (key, Some(unescape_tag_value(value))),
                     None => (tag, None),
                 };
-                if key.is_empty() {
+                // Keys are `+vendor.example/name`: letters, digits, `-`, `/`, `.`.
+                let key_text = key.strip_prefix('+').unwrap_or(key);
+                if key_text.is_empty()
+                    || !key_text
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'/' | b'.'))
+                {
                     return Err(LineError::BadTags);
                 }
                 tags.push((key.to_owned(), value));
@@ -151,7 +157,8 @@ impl Message {
             rest = after.trim_start_matches(' ');
         }
         let (command, mut rest) = rest.split_once(' ').unwrap_or((rest, ""));
-        if command.is_empty() {
+        // A command is a word of letters or a three-digit numeric.
+        if command.is_empty() || !command.bytes().all(|byte| byte.is_ascii_alphanumeric()) {
             return Err(LineError::NoCommand);
         }
         let mut params = Vec::new();
@@ -198,7 +205,7 @@ impl Message {
                 if index > 0 {
                     out.push(';');
                 }
-                out.push_str(key);
+                push_clean(out, key);
                 if let Some(value) = value {
                     out.push('=');
                     escape_tag_value(value, out);
@@ -211,7 +218,7 @@ impl Message {
             push_clean(out, source);
             out.push(' ');
         }
-        out.push_str(&self.command);
+        push_clean(out, &self.command);
         let last = self.params.len().saturating_sub(1);
         // Text goes in a trailing parameter even when it has no space, as
         // established servers write it and some clients expect.
@@ -377,8 +384,16 @@ mod tests {
     #[test]
     fn refuses_lines_that_are_not_messages() {
         assert_eq!(Message::parse(":onlyprefix"), Err(LineError::NoCommand));
+        // Found by the fuzzer: a bare CR in the command.
+        assert_eq!(Message::parse("\r."), Err(LineError::NoCommand));
+        assert_eq!(
+            Message::parse("PRIV MSG"),
+            Ok(Message::new(None, "PRIV", &["MSG"]))
+        );
         assert_eq!(Message::parse("@tags-only"), Err(LineError::BadTags));
         assert_eq!(Message::parse("@=x PING a"), Err(LineError::BadTags));
+        // Found by the fuzzer: a control character in a tag key.
+        assert_eq!(Message::parse("@Q)\x02\rNO JA"), Err(LineError::BadTags));
         let long = format!("PRIVMSG #a :{}", "x".repeat(600));
         assert_eq!(Message::parse(&long), Err(LineError::TooLong));
     }

@@ -13,8 +13,7 @@ use tchatche_hub::{
     ConnectionInfo, HubHandle, Next, Outgoing, Transport, WireFormat, write_unless_too_slow,
 };
 use tchatche_protocol::Event;
-use tokio::io::AsyncReadExt;
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 use tokio::time::Instant;
 
 use crate::codec::LineBuffer;
@@ -33,13 +32,14 @@ const GOODBYE_TIMEOUT: Duration = Duration::from_secs(2);
 const MAX_BAD_LINES: u32 = 20;
 
 /// Runs one IRC connection until it closes.
-pub async fn serve_connection(
+pub async fn serve_connection<S>(
     hub: HubHandle,
-    stream: TcpStream,
+    stream: S,
     peer: SocketAddr,
     settings: Arc<IrcSettings>,
-) {
-    let _ = stream.set_nodelay(true);
+) where
+    S: AsyncRead + AsyncWrite + Send + 'static,
+{
     let Ok(mut connection) = hub.connect(ConnectionInfo {
         peer,
         transport: Transport::Irc,
@@ -50,7 +50,7 @@ pub async fn serve_connection(
         return;
     };
     let mut close_watch = outbox.close_watch();
-    let (mut reader, mut writer) = stream.into_split();
+    let (mut reader, mut writer) = tokio::io::split(stream);
     let mut session = Session::new(settings);
     let mut lines = LineBuffer::new();
     let mut read_buffer = vec![0_u8; 4096];

@@ -17,6 +17,7 @@ pub mod numeric;
 pub mod profile;
 pub mod render;
 pub mod session;
+pub mod tls;
 
 use std::sync::Arc;
 
@@ -27,10 +28,15 @@ use tokio::sync::{Semaphore, watch};
 pub use connection::serve_connection;
 pub use session::IrcSettings;
 
-/// Accepts IRC connections until `stopped` turns true. Each connection holds
-/// a permit of `connections` (shared with the other transports) while it runs.
+/// Time a TLS client has to finish its handshake.
+const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Accepts IRC connections (over TLS when `tls` is given) until `stopped`
+/// turns true. Each connection holds a permit of `connections` (shared with
+/// the other transports) while it runs.
 pub async fn serve(
     listener: TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     hub: HubHandle,
     settings: Arc<IrcSettings>,
     connections: Arc<Semaphore>,
@@ -57,10 +63,24 @@ pub async fn serve(
                 .await;
             continue;
         };
+        let _ = stream.set_nodelay(true);
         let hub = hub.clone();
         let settings = Arc::clone(&settings);
+        let tls = tls.clone();
         tokio::spawn(async move {
-            serve_connection(hub, stream, peer, settings).await;
+            match tls {
+                None => serve_connection(hub, stream, peer, settings).await,
+                Some(acceptor) => {
+                    // A client that never finishes its handshake holds nothing for long.
+                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                        Ok(Ok(stream)) => serve_connection(hub, stream, peer, settings).await,
+                        Ok(Err(error)) => {
+                            tracing::debug!(%peer, %error, "IRC TLS handshake failed")
+                        }
+                        Err(_) => tracing::debug!(%peer, "IRC TLS handshake timed out"),
+                    }
+                }
+            }
             drop(permit);
         });
     }

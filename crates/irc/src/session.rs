@@ -33,6 +33,10 @@ pub struct IrcSettings {
     pub history_limit: u32,
 }
 
+/// Lines kept while an earlier command waits for the hub; a client sending
+/// more than this without reading answers is handled out of order.
+const MAX_DEFERRED_LINES: usize = 256;
+
 /// The capabilities this gateway offers (IRCv3).
 pub const CAPABILITIES: &[&str] = &[
     "away-notify",
@@ -303,6 +307,9 @@ pub struct Session {
     echo_labels: HashMap<u64, String>,
     next_batch: u32,
     pub(crate) channels: HashMap<String, Channel>,
+    /// Lines received while the hub had not answered an earlier command,
+    /// handled in order once it has.
+    deferred: std::collections::VecDeque<Message>,
 }
 
 /// `#slug` for a room slug.
@@ -336,6 +343,7 @@ impl Session {
             echo_labels: HashMap::new(),
             next_batch: 1,
             channels: HashMap::new(),
+            deferred: std::collections::VecDeque::new(),
         }
     }
 
@@ -456,6 +464,19 @@ impl Session {
             Ok(message) => message,
             Err(error) => return self.on_bad_line(error),
         };
+        // Replies must come in the order of the commands: while the hub has
+        // not answered an earlier one, later lines wait their turn. (QUIT
+        // never waits.)
+        let waiting = !self.pending.is_empty() || !self.deferred.is_empty();
+        if waiting && message.command != "QUIT" && self.deferred.len() < MAX_DEFERRED_LINES {
+            self.deferred.push_back(message);
+            return;
+        }
+        self.process(message);
+    }
+
+    /// Handles one line now, wrapping its reply with its label if it has one.
+    fn process(&mut self, message: Message) {
         self.label = message
             .tag("label")
             .filter(|_| self.caps.labeled_response)
@@ -465,6 +486,16 @@ impl Session {
         // A hub request took the label; otherwise the reply is here.
         if let Some(label) = self.label.take() {
             self.wrap_labeled(start, &label);
+        }
+    }
+
+    /// Handles the lines that waited, until one of them waits for the hub.
+    fn drain_deferred(&mut self) {
+        while self.pending.is_empty() && !self.quit {
+            let Some(message) = self.deferred.pop_front() else {
+                return;
+            };
+            self.process(message);
         }
     }
 
@@ -1151,8 +1182,15 @@ impl Session {
             if !target.eq_ignore_ascii_case(self.nick()) {
                 return self.numeric(ERR_USERSDONTMATCH, &["Cant change mode for other users"]);
             }
+            // Everyone is invisible here (WHO never lists people by mask), so
+            // +i is accepted and always on; other user modes do not exist.
             return match message.param(1) {
-                None => self.numeric(RPL_UMODEIS, &["+"]),
+                None => self.numeric(RPL_UMODEIS, &["+i"]),
+                Some(changes) if changes.chars().all(|c| matches!(c, '+' | '-' | 'i')) => {
+                    let me = render::mask(self.nick());
+                    let nick = self.nick().to_owned();
+                    self.line(Some(&me), "MODE", &[&nick, "+i"]);
+                }
                 Some(_) => self.numeric(ERR_UMODEUNKNOWNFLAG, &["Unknown MODE flag"]),
             };
         };
@@ -1302,6 +1340,7 @@ impl Session {
         if let Some(label) = self.label.take() {
             self.wrap_labeled(start, &label);
         }
+        self.drain_deferred();
     }
 
     // Conditions stay inside the arms: several have side effects, and every
@@ -1740,6 +1779,7 @@ impl Session {
         match pending {
             Pending::Enter => {
                 self.stage = Stage::Registering;
+                self.deferred.clear();
                 let nick = self.nick().to_owned();
                 match code {
                     ErrorCode::NicknameTaken => {

@@ -22,11 +22,44 @@ use tokio::task::JoinHandle;
 /// How often old room history is pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
+/// One IRC listening address, plain or TLS.
+struct IrcListener {
+    addr: SocketAddr,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+}
+
+impl IrcListener {
+    async fn start(
+        self,
+        hub: &HubHandle,
+        settings: &Arc<tchatche_irc::IrcSettings>,
+        connections: &Arc<Semaphore>,
+        stopped: watch::Receiver<bool>,
+    ) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
+        let listener = TcpListener::bind(self.addr)
+            .await
+            .with_context(|| format!("listening for IRC on {}", self.addr))?;
+        let addr = listener.local_addr().context("reading the IRC address")?;
+        let tls = self.tls.is_some();
+        let task = tokio::spawn(tchatche_irc::serve(
+            listener,
+            self.tls,
+            hub.clone(),
+            Arc::clone(settings),
+            Arc::clone(connections),
+            stopped,
+        ));
+        tracing::info!(irc_addr = %addr, tls, "IRC gateway is listening");
+        Ok((addr, task))
+    }
+}
+
 /// A running server.
 pub struct Server {
     http_addr: SocketAddr,
     irc_addr: Option<SocketAddr>,
-    irc_task: Option<JoinHandle<()>>,
+    irc_tls_addr: Option<SocketAddr>,
+    irc_tasks: Vec<JoinHandle<()>>,
     hub: HubHandle,
     hub_task: JoinHandle<()>,
     http_task: JoinHandle<std::io::Result<()>>,
@@ -86,34 +119,45 @@ impl Server {
             },
         });
         let http_task = tokio::spawn(http::serve(listener, app, stopped.clone()));
-        let (irc_addr, irc_task) = if config.irc.enabled {
-            let listener = TcpListener::bind(config.irc.addr)
-                .await
-                .with_context(|| format!("listening for IRC on {}", config.irc.addr))?;
-            let irc_addr = listener.local_addr().context("reading the IRC address")?;
+        let mut irc_tasks = Vec::new();
+        let (mut irc_addr, mut irc_tls_addr) = (None, None);
+        if config.irc.enabled {
             let settings = Arc::new(tchatche_irc::IrcSettings {
                 server_name: config.irc.server_name.clone(),
                 motd: config.irc.motd.clone(),
                 default_guest_profile: config.irc.default_guest_profile.clone(),
                 history_limit: config.history.scrollback,
             });
-            let task = tokio::spawn(tchatche_irc::serve(
-                listener,
-                hub.clone(),
-                settings,
-                Arc::clone(&connections),
-                stopped,
-            ));
-            tracing::info!(%irc_addr, "IRC gateway is listening");
-            (Some(irc_addr), Some(task))
-        } else {
-            (None, None)
-        };
+            let plain = IrcListener {
+                addr: config.irc.addr,
+                tls: None,
+            };
+            let (addr, task) = plain
+                .start(&hub, &settings, &connections, stopped.clone())
+                .await?;
+            irc_addr = Some(addr);
+            irc_tasks.push(task);
+            if !config.irc.tls_cert.is_empty() {
+                let acceptor = tchatche_irc::tls::acceptor(
+                    std::path::Path::new(&config.irc.tls_cert),
+                    std::path::Path::new(&config.irc.tls_key),
+                )
+                .context("setting up IRC over TLS")?;
+                let secure = IrcListener {
+                    addr: config.irc.tls_addr,
+                    tls: Some(acceptor),
+                };
+                let (addr, task) = secure.start(&hub, &settings, &connections, stopped).await?;
+                irc_tls_addr = Some(addr);
+                irc_tasks.push(task);
+            }
+        }
         tracing::info!(%http_addr, data_dir = %config.server.data_dir.display(), "tchatche is listening");
         Ok(Server {
             http_addr,
             irc_addr,
-            irc_task,
+            irc_tls_addr,
+            irc_tasks,
             hub,
             hub_task,
             http_task,
@@ -137,6 +181,11 @@ impl Server {
         self.irc_addr
     }
 
+    /// The address IRC clients connect to over TLS, when configured.
+    pub fn irc_tls_addr(&self) -> Option<SocketAddr> {
+        self.irc_tls_addr
+    }
+
     /// Stops accepting, tells every client, waits (up to the grace period)
     /// for connections to close, writes pending history and closes the store.
     pub async fn shutdown(self) -> anyhow::Result<()> {
@@ -156,7 +205,7 @@ impl Server {
             Ok(_) => {}
             Err(_) => tracing::warn!("http server did not stop within the grace period"),
         }
-        if let Some(irc_task) = self.irc_task {
+        for irc_task in self.irc_tasks {
             let _ = irc_task.await;
         }
         self.pruner.abort();

@@ -713,3 +713,119 @@ async fn list_filters_by_creation_and_topic_time() {
     );
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn irc_over_tls_reaches_the_same_rooms() {
+    use std::sync::Arc;
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    use tokio_rustls::rustls;
+
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cert_path = dir.path().join("cert.pem");
+    let key_path = dir.path().join("key.pem");
+    std::fs::write(&cert_path, certified.cert.pem()).unwrap();
+    std::fs::write(&key_path, certified.signing_key.serialize_pem()).unwrap();
+    let (cert, key) = (
+        cert_path.display().to_string(),
+        key_path.display().to_string(),
+    );
+    let server = TestServer::start_with(move |config| {
+        config.irc.tls_addr = "127.0.0.1:0".parse().unwrap();
+        config.irc.tls_cert = cert;
+        config.irc.tls_key = key;
+    })
+    .await;
+    let mut plain = server.irc_user("EnClair", "30 H 75").await;
+    plain.send("JOIN #lille").await;
+    plain.numeric("366").await;
+
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(certified.cert.der().clone()).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let client_config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(client_config));
+    let tcp = tokio::net::TcpStream::connect(server.irc_tls_addr())
+        .await
+        .unwrap();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let stream = connector.connect(name, tcp).await.expect("TLS handshake");
+    let (read, mut write) = tokio::io::split(stream);
+    let mut lines = BufReader::new(read).lines();
+    write
+        .write_all(
+            b"NICK Chiffre\r\nUSER c 0 * :30 F 59\r\nJOIN #lille\r\nPRIVMSG #lille :secret\r\n",
+        )
+        .await
+        .unwrap();
+    write.flush().await.unwrap();
+    let mut saw_welcome = false;
+    loop {
+        let line = tokio::time::timeout(crate::support::WAIT, lines.next_line())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        saw_welcome |= line.contains(" 001 Chiffre ");
+        if line.contains(" 366 ") {
+            break;
+        }
+    }
+    assert!(saw_welcome);
+    plain
+        .expect("the TLS user's message", |l| {
+            l.starts_with(":Chiffre!") && l.ends_with(":secret")
+        })
+        .await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn replies_come_in_the_order_of_the_commands() {
+    let server = TestServer::start().await;
+    let mut client = server.irc().await;
+    client.nick = "Ordonne".into();
+    // What irssi and others send at once: registration, a join, and the
+    // queries that follow it.
+    client
+        .send_bytes(b"NICK Ordonne\r\nUSER o 0 * :30 H 75\r\nMODE Ordonne +i\r\nJOIN #ordre\r\nMODE #ordre\r\nWHO #ordre\r\nMODE #ordre b\r\nPING :fin\r\n")
+        .await;
+    let mut lines = Vec::new();
+    loop {
+        let line = client.next_line().await.expect("connected");
+        let done = line.ends_with("fin");
+        lines.push(line);
+        if done {
+            break;
+        }
+    }
+    let position = |pattern: &str| {
+        lines
+            .iter()
+            .position(|l| l.contains(pattern))
+            .unwrap_or_else(|| panic!("{pattern} missing from {lines:?}"))
+    };
+    let order = [
+        " 001 ",
+        "MODE Ordonne",
+        "JOIN #ordre",
+        " 366 ",
+        " 324 ",
+        " 352 ",
+        " 315 ",
+        " 368 ",
+        "PONG",
+    ];
+    let positions: Vec<usize> = order.iter().map(|pattern| position(pattern)).collect();
+    assert!(
+        positions.windows(2).all(|pair| pair[0] < pair[1]),
+        "{order:?} at {positions:?} in {lines:?}"
+    );
+    // MODE answered after the join knows the channel: its creator is operator.
+    assert!(lines[position(" 324 ")].contains("+nt"));
+    server.shutdown().await;
+}

@@ -79,6 +79,14 @@ impl TestServer {
             .expect("IRC enabled")
     }
 
+    pub fn irc_tls_addr(&self) -> std::net::SocketAddr {
+        self.server
+            .as_ref()
+            .expect("running")
+            .irc_tls_addr()
+            .expect("IRC over TLS enabled")
+    }
+
     /// A raw IRC connection, not registered yet.
     pub async fn irc(&self) -> IrcClient {
         let stream = TcpStream::connect(self.irc_addr())
