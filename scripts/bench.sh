@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
 # bench.sh — builds the server and the load tool in release mode, starts a
-# server on a free loopback port with a throw-away data folder, runs one load
-# scenario against it, stops the server with SIGTERM and prints the results.
+# server on free loopback ports (WebSocket and IRC) with a throw-away data
+# folder, runs one load scenario against it, stops the server with SIGTERM
+# and prints the results.
 #
 # Usage:
 #   scripts/bench.sh                          # fanout with the tool's defaults (10,000 clients)
 #   scripts/bench.sh --clients 2000           # fanout, options passed to the tool
 #   scripts/bench.sh smoke                    # another scenario, then its options
+#   scripts/bench.sh idle --transport irc     # the same scenario over IRC
+#
+# Scenarios (tchatche-load --help): idle, fanout-max, fanout-rate, shootout,
+# dm-storm, entry-storm, history, fanout, smoke. `--transport ws|irc|mixed`
+# picks the clients' wire (smoke: mixed, a third of the clients over IRC).
+# The server is told the IRC guest profile to give clients that send none
+# (irc.default_guest_profile), so plain IRC clients register as on any IRC
+# server, and may hold as many connections as its open-file limit allows.
 #
 # Everything temporary (data folder, server log) lives in one folder under
 # ${TMPDIR:-/tmp} and is removed on exit; the server log is printed first if
@@ -64,26 +73,38 @@ trap cleanup EXIT INT TERM
 # clients' own ports never take it: the first one nobody answers on. Another
 # process could still take it before the server does; the server would then
 # fail to start and the script stop, rather than measure the wrong server.
-port=
-for _ in $(seq 1 50); do
-    candidate=$((20000 + RANDOM % 12000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then
-        port=$candidate
-        break
-    fi
-done
-if [[ -z $port ]]; then
+free_port() {
+    local candidate
+    for _ in $(seq 1 50); do
+        candidate=$((20000 + RANDOM % 12000))
+        if [[ $candidate != "${1:-}" ]] && ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then
+            echo "$candidate"
+            return 0
+        fi
+    done
     echo "bench.sh: found no free port" >&2
-    exit 1
-fi
+    return 1
+}
+port=$(free_port)
+irc_port=$(free_port "$port")
 
 # Both processes need one descriptor per client: lift the soft limit to
 # the hard one (the load tool raises its own too).
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-echo "==> starting the server on 127.0.0.1:$port (data in $work/data)" >&2
-NO_COLOR=1 TCHATCHE_HTTP_ADDR="127.0.0.1:$port" TCHATCHE_IRC_ADDR="127.0.0.1:0" TCHATCHE_DATA_DIR="$work/data" \
-    "$server_bin" >"$work/server.log" 2>&1 &
+# Plain IRC clients give no tchatche profile: the gateway gives them this one.
+cat >"$work/tchatche.toml" <<'TOML'
+[irc]
+default_guest_profile = "30 A 75"
+TOML
+# As many connections as the open-file limit allows, less a few descriptors
+# for the listeners, the database and the runtime.
+max_connections=$(( $(ulimit -n) - 100 ))
+
+echo "==> starting the server on 127.0.0.1:$port, IRC on 127.0.0.1:$irc_port (data in $work/data)" >&2
+NO_COLOR=1 TCHATCHE_HTTP_ADDR="127.0.0.1:$port" TCHATCHE_IRC_ADDR="127.0.0.1:$irc_port" \
+    TCHATCHE_DATA_DIR="$work/data" TCHATCHE_MAX_CONNECTIONS="$max_connections" \
+    "$server_bin" "$work/tchatche.toml" >"$work/server.log" 2>&1 &
 server_pid=$!
 
 ready=0
@@ -92,20 +113,26 @@ for _ in $(seq 1 100); do
         echo "bench.sh: the server exited during start-up" >&2
         exit 1
     fi
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null &&
+        (exec 3<>"/dev/tcp/127.0.0.1/$irc_port") 2>/dev/null; then
         ready=1
         break
     fi
     sleep 0.1
 done
 if [[ $ready != 1 ]]; then
-    echo "bench.sh: the server did not listen on port $port within 10 s" >&2
+    echo "bench.sh: the server did not listen on ports $port and $irc_port within 10 s" >&2
     exit 1
 fi
 
+extra=()
+if [[ $scenario == history ]]; then
+    extra=(--database "$work/data/tchatche.sqlite3")
+fi
 echo "==> tchatche-load $scenario $*" >&2
 load_status=0
-"$load_bin" "$scenario" --url "ws://127.0.0.1:$port/ws" --server-pid "$server_pid" "$@" ||
+"$load_bin" "$scenario" --url "ws://127.0.0.1:$port/ws" --irc-addr "127.0.0.1:$irc_port" \
+    --server-pid "$server_pid" "${extra[@]}" "$@" ||
     load_status=$?
 
 echo "==> stopping the server (SIGTERM)" >&2

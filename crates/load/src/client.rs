@@ -68,10 +68,6 @@ impl std::error::Error for Refused {}
 
 /// What `entered` told a client.
 #[derive(Clone, Debug)]
-#[expect(
-    dead_code,
-    reason = "fan-out needs neither; scenarios using the default rooms or private messages will"
-)]
 pub struct Entered {
     /// Its session id.
     pub user_id: UserId,

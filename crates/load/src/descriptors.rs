@@ -96,3 +96,28 @@ pub fn ensure_server_room_for(clients: usize, server: &WatchedProcess) -> anyhow
     }
     Ok(())
 }
+
+/// The most clients both this process (its limit already raised) and the
+/// server can hold, judging by their open-file limits; says so on standard
+/// error, since it decides the size of a run.
+pub fn most_clients(server: Option<&WatchedProcess>) -> anyhow::Result<usize> {
+    let own = getrlimit(Resource::Nofile).current.unwrap_or(u64::MAX);
+    let server_limit = match server {
+        Some(server) => server.open_files_limit()?.unwrap_or(u64::MAX),
+        None => u64::MAX,
+    };
+    let limit = own.min(server_limit);
+    if limit == u64::MAX {
+        bail!("no open-file limit known: give the number of clients");
+    }
+    let clients = limit.saturating_sub(SPARE_DESCRIPTORS);
+    eprintln!(
+        "open-file limits: load tool {own}, server {}: {clients} clients at most",
+        if server_limit == u64::MAX {
+            "unknown".to_owned()
+        } else {
+            server_limit.to_string()
+        }
+    );
+    usize::try_from(clients).context("client count")
+}

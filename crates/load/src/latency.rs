@@ -19,6 +19,9 @@ const BODY_PREFIX: &str = "load ";
 /// first.
 const MESSAGE_FRAME_PREFIX: &str = r#"{"type":"message","#;
 
+/// What a private `dm` frame starts with.
+const DM_FRAME_PREFIX: &str = r#"{"type":"dm","#;
+
 /// Where a `message` frame's body starts.
 const BODY_FIELD: &str = r#""body":""#;
 
@@ -71,21 +74,29 @@ impl Stamp {
         )
     }
 
-    /// The stamp of a `message` frame sent by the load tool, or `None` for
-    /// any other frame. Looks for the body by plain substring search instead
-    /// of decoding the JSON: the body is ASCII written by [`Stamp::body`],
-    /// and the fields before it (slug, id, author) hold no `"body":"`.
+    /// The stamp of a `message` or `dm` frame sent by the load tool, or
+    /// `None` for any other frame. Looks for the body by plain substring
+    /// search instead of decoding the JSON: the body is ASCII written by
+    /// [`Stamp::body`], and the fields before it (slug, id, author,
+    /// recipient) hold no `"body":"`.
     ///
     /// Measured on a typical frame: about 80 ns, against about 600 ns to
     /// decode it into the protocol's `Event` (an internally tagged enum, which
     /// serde buffers whole before choosing the variant). At two million
     /// deliveries a second that difference alone is more than one core.
-    pub fn from_message_frame(frame: &str) -> Option<Stamp> {
-        let rest = frame.strip_prefix(MESSAGE_FRAME_PREFIX)?;
+    pub fn from_frame(frame: &str) -> Option<Stamp> {
+        let rest = frame
+            .strip_prefix(MESSAGE_FRAME_PREFIX)
+            .or_else(|| frame.strip_prefix(DM_FRAME_PREFIX))?;
         let body_start = rest.find(BODY_FIELD)? + BODY_FIELD.len();
-        let rest = rest[body_start..].strip_prefix(BODY_PREFIX)?;
-        let body = &rest[..rest.find('"')?];
-        let mut words = body.split(' ');
+        let rest = &rest[body_start..];
+        Stamp::from_body(&rest[..rest.find('"')?])
+    }
+
+    /// The stamp in a message body written by [`Stamp::body`] (an IRC
+    /// line's text, say), or `None` for any other text.
+    pub fn from_body(body: &str) -> Option<Stamp> {
+        let mut words = body.strip_prefix(BODY_PREFIX)?.split(' ');
         let stamp = Stamp {
             sent_nanos: words.next()?.parse().ok()?,
             sender: words.next()?.parse().ok()?,
@@ -205,7 +216,13 @@ mod tests {
             r#"{{"type":"message","room":"load-bcdf-b","id":"99","author":{{"id":"5","nick":"ubcdfc"}},"body":"{}","at":1700000000000,"mentions":[]}}"#,
             stamp.body()
         );
-        assert_eq!(Stamp::from_message_frame(&frame), Some(stamp));
+        assert_eq!(Stamp::from_frame(&frame), Some(stamp));
+        let dm = format!(
+            r#"{{"type":"dm","id":"9","from":{{"id":"5","nick":"ubcdfc"}},"to":{{"id":"6","nick":"ubcdfd"}},"body":"{}","at":1}}"#,
+            stamp.body()
+        );
+        assert_eq!(Stamp::from_frame(&dm), Some(stamp));
+        assert_eq!(Stamp::from_body(&stamp.body()), Some(stamp));
     }
 
     #[test]
@@ -216,7 +233,7 @@ mod tests {
             r#"{"type":"message","room":"paris","id":"1","author":{"id":"5","nick":"bob"},"body":"load 1 2 3 4","at":1,"mentions":[]}"#,
             r#"{"type":"message","room":"paris","id":"1","author":{"id":"5","nick":"bob"},"body":"load x 2 3","at":1,"mentions":[]}"#,
         ] {
-            assert_eq!(Stamp::from_message_frame(frame), None, "{frame}");
+            assert_eq!(Stamp::from_frame(frame), None, "{frame}");
         }
     }
 

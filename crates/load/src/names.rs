@@ -62,6 +62,13 @@ impl RunTag {
     pub fn room_name(&self, index: usize) -> String {
         format!("load {} {}", self.0, spell(index as u64, 1))
     }
+
+    /// The IRC channel (without `#`) of room number `index`: the slug
+    /// tchatche derives from [`RunTag::room_name`], and a valid channel name
+    /// on any IRC server.
+    pub fn channel(&self, index: usize) -> String {
+        format!("load-{}-{}", self.0, spell(index as u64, 1))
+    }
 }
 
 #[cfg(test)]
@@ -76,6 +83,7 @@ mod tests {
         let tag = RunTag::from_number(123_456);
         assert_eq!(tag.nickname(9_999), "ufghkpppp");
         assert_eq!(tag.room_name(12), "load fghk cd");
+        assert_eq!(tag.channel(12), "load-fghk-cd");
     }
 
     #[test]

@@ -10,8 +10,10 @@ use crate::process_stats::WatchedProcess;
 use crate::target::Target;
 
 /// The smoke sizes: 40 clients in 4 rooms of 10, 3 senders per room, 20
-/// messages each.
-pub fn config(connect_concurrency: usize) -> FanoutConfig {
+/// messages each; `base` gives the transports and how to connect. In a
+/// mixed run one client in three speaks IRC (the second sender of each room
+/// among them), so IRC and WebSocket clients exchange messages both ways.
+pub fn config(base: FanoutConfig) -> FanoutConfig {
     FanoutConfig {
         clients: 40,
         room_size: 10,
@@ -20,8 +22,8 @@ pub fn config(connect_concurrency: usize) -> FanoutConfig {
         messages: 20,
         rate: 0.0,
         window: 5,
-        connect_concurrency,
         drain_timeout: Duration::from_secs(5),
+        ..base
     }
 }
 

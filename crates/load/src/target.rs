@@ -1,5 +1,6 @@
-//! Where the load goes: the server's WebSocket URL, checked to point at this
-//! machine, and the loopback source addresses client sockets are spread over.
+//! Where the load goes: the server's WebSocket URL and IRC address, both
+//! checked to point at this machine, and the loopback source addresses
+//! client sockets are spread over.
 //!
 //! One source address has about 28,000 ephemeral ports; ten thousand clients
 //! and the leftovers of the previous run (sockets in TIME_WAIT) would exhaust
@@ -22,6 +23,8 @@ pub struct Target {
     pub url: String,
     /// The loopback address and port the URL names.
     pub addr: SocketAddrV4,
+    /// The IRC server's loopback address and port, if one was given.
+    pub irc: Option<SocketAddrV4>,
 }
 
 impl Target {
@@ -57,7 +60,38 @@ impl Target {
         Ok(Target {
             url: url.to_owned(),
             addr: SocketAddrV4::new(ip, port),
+            irc: None,
         })
+    }
+
+    /// Adds the IRC server's address, `host:port`, refusing any host that
+    /// is not an IPv4 loopback address or `localhost`.
+    pub fn with_irc(mut self, addr: &str) -> anyhow::Result<Target> {
+        let (host, port) = addr
+            .rsplit_once(':')
+            .with_context(|| format!("{addr}: the IRC address must be host:port"))?;
+        let port: u16 = port
+            .parse()
+            .with_context(|| format!("{addr}: {port:?} is not a port"))?;
+        let ip = if host.eq_ignore_ascii_case("localhost") {
+            Ipv4Addr::LOCALHOST
+        } else {
+            match host.parse::<Ipv4Addr>() {
+                Ok(ip) if ip.is_loopback() => ip,
+                _ => bail!(
+                    "{addr}: refusing to load {host}; only IPv4 loopback addresses \
+                     (127.x.x.x or localhost) are allowed"
+                ),
+            }
+        };
+        self.irc = Some(SocketAddrV4::new(ip, port));
+        Ok(self)
+    }
+
+    /// The IRC server's address, or an error saying how to give it.
+    pub fn irc_addr(&self) -> anyhow::Result<SocketAddrV4> {
+        self.irc
+            .context("IRC clients need the server's IRC address: pass --irc-addr 127.0.0.1:PORT")
     }
 }
 
@@ -95,6 +129,25 @@ mod tests {
         ] {
             assert!(Target::parse(refused).is_err(), "{refused}");
         }
+    }
+
+    #[test]
+    fn accepts_loopback_irc_addresses_only() -> anyhow::Result<()> {
+        let target = Target::parse("ws://127.0.0.1:8080/ws")?;
+        assert_eq!(
+            target.clone().with_irc("127.0.0.1:6667")?.irc,
+            Some(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 6667))
+        );
+        assert!(target.clone().with_irc("localhost:6667").is_ok());
+        for refused in [
+            "10.0.0.1:6667",
+            "example.com:6667",
+            "127.0.0.1",
+            "127.0.0.1:x",
+        ] {
+            assert!(target.clone().with_irc(refused).is_err(), "{refused}");
+        }
+        Ok(())
     }
 
     #[test]

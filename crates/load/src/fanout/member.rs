@@ -1,25 +1,31 @@
 //! One fan-out client after set-up, and the pacing of a sender's messages.
 //!
-//! Each client gets one task ([`drive`]) that owns its socket for the rest of
-//! the run: it reads every frame (a client that stops reading would be cut
-//! off by the server as too slow), recognises stamped `message` frames by a
-//! prefix and substring search rather than by decoding the JSON, and records
-//! their latency. A sender's task also writes the `say` frames that its
-//! pacing task ([`send_messages`]) hands it through a channel, and gives a
-//! window permit back when its own copy of a message comes back.
+//! Each client gets one task ([`drive`]) that owns its connection for the
+//! rest of the run: it reads everything (a client that stops reading would
+//! be cut off by the server as too slow), recognises stamped messages by
+//! prefix and substring searches rather than by decoding them, and records
+//! their latency. A sender's task also writes the frames or lines that its
+//! pacing task ([`send_messages`]) hands it through a channel.
+//!
+//! The in-flight window of a sender is given back when its message reaches
+//! the sender's *witness*: the sender itself over WebSocket (the server
+//! echoes a room message or a private message to its author), another
+//! member of the room (or the other side of a private conversation) over
+//! IRC, where servers do not echo without the `echo-message` capability.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
-use tchatche_protocol::{Command, ErrorCode, Event, Request, Say};
+use tchatche_protocol::Event;
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep_until};
-use tokio_tungstenite::tungstenite::Message;
 
-use crate::client::Socket;
+use crate::client::code_name;
+use crate::irc::{Line, privmsg_text};
 use crate::latency::{Clock, DeliveryTallies, Stamp};
+use crate::link::{Incoming, Link, LinkEnd, Speech, Transport};
 
 /// What a `sent` frame starts with.
 const SENT_FRAME_PREFIX: &str = r#"{"type":"sent","#;
@@ -37,6 +43,10 @@ pub struct Fleet {
     pub tallies: DeliveryTallies,
     /// Clients set up and still connected.
     pub live: AtomicUsize,
+    /// Every sender's link, by client index; fixed before set-up.
+    pub links: HashMap<usize, Arc<SenderLink>>,
+    /// The clients that are some sender's witness.
+    pub witnesses: HashSet<usize>,
 }
 
 /// The link between a sender's pacing task, its client task and the
@@ -44,14 +54,23 @@ pub struct Fleet {
 /// for.
 #[derive(Debug)]
 pub struct SenderLink {
+    /// The sender's transport.
+    pub transport: Transport,
+    /// The client whose receipt of a message gives its permit back.
+    pub witness: usize,
+    /// Deliveries each accepted message should make (set once the room is
+    /// set up): its members, less the sender over IRC.
+    pub deliveries_per_message: AtomicU64,
     /// One permit per message that may still be put in flight; closed when
     /// the connection ends, which stops the pacing task.
     pub window: Semaphore,
     /// Messages handed to the socket.
     pub sent: AtomicU64,
-    /// Messages the server acknowledged with `sent`.
+    /// Messages the server acknowledged with `sent` (WebSocket), or written
+    /// and not refused with an error numeric (IRC, which has no
+    /// acknowledgement).
     pub accepted: AtomicU64,
-    /// Messages the server refused with `error`.
+    /// Messages the server refused with `error` or an error numeric.
     pub refused: AtomicU64,
     /// The pacing task has nothing more to send.
     pub finished: AtomicBool,
@@ -59,8 +78,11 @@ pub struct SenderLink {
 
 impl SenderLink {
     /// A link allowing `window` messages in flight.
-    pub fn new(window: usize) -> SenderLink {
+    pub fn new(window: usize, transport: Transport, witness: usize) -> SenderLink {
         SenderLink {
+            transport,
+            witness,
+            deliveries_per_message: AtomicU64::new(0),
             window: Semaphore::new(window),
             sent: AtomicU64::new(0),
             accepted: AtomicU64::new(0),
@@ -86,6 +108,8 @@ pub struct MemberPlan {
     pub room_first: usize,
     /// How many of the room's members send.
     pub room_senders: usize,
+    /// Whether it is the witness of some sender.
+    pub is_witness: bool,
     /// For a sender: its link and the frames its pacing task sends.
     pub sender: Option<(Arc<SenderLink>, mpsc::Receiver<String>)>,
 }
@@ -106,20 +130,21 @@ pub enum MemberEnd {
 pub struct MemberOutcome {
     /// How its task ended.
     pub end: MemberEnd,
-    /// The reason given in a `closing` frame, if one came.
-    pub closing: Option<ErrorCode>,
-    /// Codes of the `error` frames it received.
-    pub errors: Vec<ErrorCode>,
+    /// The reason given in a `closing` frame or an IRC `ERROR` line, if one
+    /// came.
+    pub closing: Option<String>,
+    /// Codes of the `error` frames (or error numerics) it received.
+    pub errors: Vec<String>,
 }
 
 /// Runs one client until `stop` changes or the connection ends.
 pub async fn drive(
-    mut socket: Socket,
+    mut link: Link,
     plan: MemberPlan,
     fleet: Arc<Fleet>,
     mut stop: watch::Receiver<bool>,
 ) -> MemberOutcome {
-    let (link, mut outbound) = match plan.sender {
+    let (own_link, mut outbound) = match plan.sender {
         Some((link, outbound)) => (Some(link), Some(outbound)),
         None => (None, None),
     };
@@ -127,7 +152,8 @@ pub async fn drive(
         index: plan.index,
         room_first: plan.room_first,
         last_seq: vec![None; plan.room_senders],
-        link: link.as_deref(),
+        is_witness: plan.is_witness,
+        link: own_link.as_deref(),
         fleet: &fleet,
         closing: None,
         errors: Vec::new(),
@@ -135,22 +161,20 @@ pub async fn drive(
     let end = loop {
         tokio::select! {
             _ = stop.changed() => break MemberEnd::Stopped,
-            frame = socket.next() => match frame {
-                Some(Ok(Message::Text(text))) => receiver.on_text(text.as_str()),
-                Some(Ok(Message::Close(close))) => {
-                    break MemberEnd::ClosedByServer(match close {
-                        Some(close) => format!("close frame {} {}", u16::from(close.code), close.reason),
-                        None => "close frame".to_owned(),
-                    });
-                }
-                Some(Ok(_)) => {}
-                Some(Err(error)) => break MemberEnd::Failed(format!("read: {error}")),
-                None => break MemberEnd::ClosedByServer("end of stream".to_owned()),
+            read = link.next(|incoming| receiver.on_incoming(incoming)) => match read {
+                Ok(()) => {}
+                Err(LinkEnd::Closed(how)) => break MemberEnd::ClosedByServer(how),
+                Err(LinkEnd::Failed(error)) => break MemberEnd::Failed(error),
             },
             text = next_outbound(&mut outbound) => match text {
                 Some(text) => {
-                    if let Err(error) = socket.send(Message::text(text)).await {
+                    if let Err(LinkEnd::Closed(error) | LinkEnd::Failed(error)) = link.send(text).await {
                         break MemberEnd::Failed(format!("write: {error}"));
+                    }
+                    if let Some(own) = receiver.link
+                        && own.transport == Transport::Irc
+                    {
+                        own.accepted.fetch_add(1, Ordering::Relaxed);
                     }
                 }
                 None => outbound = None,
@@ -162,8 +186,8 @@ pub async fn drive(
     } = receiver;
     if end != MemberEnd::Stopped {
         fleet.live.fetch_sub(1, Ordering::Relaxed);
-        if let Some(link) = &link {
-            link.window.close();
+        if let Some(own) = &own_link {
+            own.window.close();
         }
     }
     MemberOutcome {
@@ -191,44 +215,31 @@ struct Receiver<'a> {
     /// The last sequence number seen from each sender of the room, by the
     /// sender's position in the room.
     last_seq: Vec<Option<u32>>,
+    /// Whether some sender's permits come back through this client.
+    is_witness: bool,
     /// The client's sender link, if it sends.
     link: Option<&'a SenderLink>,
     /// Where deliveries go.
     fleet: &'a Fleet,
     /// The `closing` reason, once one came.
-    closing: Option<ErrorCode>,
+    closing: Option<String>,
     /// `error` codes received.
-    errors: Vec<ErrorCode>,
+    errors: Vec<String>,
 }
 
 impl Receiver<'_> {
-    /// Handles one text frame: the hot path.
-    fn on_text(&mut self, text: &str) {
-        if let Some(stamp) = Stamp::from_message_frame(text) {
-            let now = self.fleet.clock.now_nanos();
-            let in_order = match self
-                .last_seq
-                .get_mut(stamp.sender.wrapping_sub(self.room_first))
-            {
-                Some(last) if last.is_some_and(|last| stamp.seq <= last) => false,
-                Some(last) => {
-                    *last = Some(stamp.seq);
-                    true
-                }
-                // Not one of this room's senders: nothing to compare with.
-                None => true,
-            };
-            self.fleet.tallies.record(
-                self.index,
-                now.saturating_sub(stamp.sent_nanos),
-                now,
-                in_order,
-            );
-            if stamp.sender == self.index
-                && let Some(link) = self.link
-            {
-                link.window.add_permits(1);
-            }
+    /// Handles one frame or line.
+    fn on_incoming(&mut self, incoming: Incoming<'_>) {
+        match incoming {
+            Incoming::Frame(text) => self.on_frame(text),
+            Incoming::Line(line) => self.on_line(line),
+        }
+    }
+
+    /// Handles one WebSocket text frame: the hot path.
+    fn on_frame(&mut self, text: &str) {
+        if let Some(stamp) = Stamp::from_frame(text) {
+            self.on_stamp(stamp);
         } else if text.starts_with(SENT_FRAME_PREFIX) {
             if let Some(link) = self.link {
                 link.accepted.fetch_add(1, Ordering::Relaxed);
@@ -236,9 +247,9 @@ impl Receiver<'_> {
         } else if text.starts_with(ERROR_FRAME_PREFIX) || text.starts_with(CLOSING_FRAME_PREFIX) {
             match serde_json::from_str::<Event>(text) {
                 Ok(Event::Error(error)) => {
-                    self.errors.push(error.code);
-                    // Only `say` carries a `req` once set up: the refused
-                    // message will not come back, so its permit must.
+                    self.errors.push(code_name(error.code));
+                    // Only `say` and `dm` carry a `req` once set up: the
+                    // refused message will not come back, so its permit must.
                     if error.req.is_some()
                         && let Some(link) = self.link
                     {
@@ -246,9 +257,66 @@ impl Receiver<'_> {
                         link.window.add_permits(1);
                     }
                 }
-                Ok(Event::Closing { reason, .. }) => self.closing = Some(reason),
+                Ok(Event::Closing { reason, .. }) => self.closing = Some(code_name(reason)),
                 _ => {}
             }
+        }
+    }
+
+    /// Handles one IRC line: the hot path.
+    fn on_line(&mut self, line: &str) {
+        if let Some(text) = privmsg_text(line) {
+            if let Some(stamp) = Stamp::from_body(text) {
+                self.on_stamp(stamp);
+            }
+            return;
+        }
+        let parsed = Line::parse(line);
+        if parsed.command == "ERROR" {
+            self.closing = Some(format!("ERROR {}", parsed.trailing()));
+        } else if parsed.is_error_numeric() {
+            self.errors.push(format!("irc {}", parsed.command));
+            // IRC has no acknowledgement: the message was counted as
+            // accepted when written, and is refused now.
+            if let Some(link) = self.link {
+                let _ =
+                    link.accepted
+                        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |accepted| {
+                            accepted.checked_sub(1)
+                        });
+                link.refused.fetch_add(1, Ordering::Relaxed);
+                link.window.add_permits(1);
+            }
+        }
+    }
+
+    /// Records one stamped delivery and gives a permit back if this client
+    /// is its sender's witness.
+    fn on_stamp(&mut self, stamp: Stamp) {
+        let now = self.fleet.clock.now_nanos();
+        let in_order = match self
+            .last_seq
+            .get_mut(stamp.sender.wrapping_sub(self.room_first))
+        {
+            Some(last) if last.is_some_and(|last| stamp.seq <= last) => false,
+            Some(last) => {
+                *last = Some(stamp.seq);
+                true
+            }
+            // Not one of this room's senders: nothing to compare with.
+            None => true,
+        };
+        self.fleet.tallies.record(
+            self.index,
+            now.saturating_sub(stamp.sent_nanos),
+            now,
+            in_order,
+        );
+        if self.is_witness
+            && let Some(link) = self.fleet.links.get(&stamp.sender)
+            && link.witness == self.index
+        {
+            link.window.add_permits(1);
         }
     }
 }
@@ -258,8 +326,10 @@ impl Receiver<'_> {
 pub struct SenderPlan {
     /// The sender's client index.
     pub index: usize,
-    /// The room it speaks in.
-    pub room: String,
+    /// Its transport.
+    pub transport: Transport,
+    /// Where its messages go.
+    pub speech: Speech,
     /// How many messages it sends.
     pub messages: u32,
     /// Time between two messages (`None`: as fast as the window allows).
@@ -299,15 +369,7 @@ pub async fn send_messages(
             seq,
         }
         .body();
-        let request = Request {
-            req: Some(seq + 1),
-            command: Command::Say(Say {
-                room: plan.room.clone(),
-                body,
-                reply_to: None,
-            }),
-        };
-        let Ok(frame) = serde_json::to_string(&request) else {
+        let Ok(frame) = plan.speech.frame(plan.transport, seq + 1, body) else {
             break;
         };
         if outbound.send(frame).await.is_err() {

@@ -9,8 +9,10 @@ use serde::Serialize;
 /// Everything a fan-out run measured.
 #[derive(Debug, Serialize)]
 pub struct FanoutReport {
-    /// Always `fanout`.
+    /// The scenario (`fanout`, `fanout-max`, …).
     pub scenario: &'static str,
+    /// The clients' transports (`ws`, `irc`, `mixed`).
+    pub transport: &'static str,
     /// Clients asked for.
     pub clients: usize,
     /// Members per room.
@@ -44,7 +46,7 @@ pub struct FanoutReport {
 }
 
 /// What set-up took.
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct ConnectFigures {
     /// Clients connected, entered and in their room.
     pub held: usize,
@@ -56,6 +58,10 @@ pub struct ConnectFigures {
     pub seconds: f64,
     /// Clients set up per second.
     pub per_second: f64,
+    /// CPU time the server used during set-up, in seconds.
+    pub server_cpu_seconds: Option<f64>,
+    /// CPU time the load tool used during set-up, in seconds.
+    pub load_cpu_seconds: f64,
     /// Server memory before the first connection, in bytes.
     pub server_rss_before_bytes: Option<u64>,
     /// Server memory with every client connected, in bytes.
@@ -115,6 +121,8 @@ pub struct LatencyFigures {
     pub p50: u64,
     /// 90th percentile.
     pub p90: u64,
+    /// 95th percentile.
+    pub p95: u64,
     /// 99th percentile.
     pub p99: u64,
     /// 99.9th percentile.
@@ -125,7 +133,7 @@ pub struct LatencyFigures {
 
 /// Bytes as MiB with one decimal; `n/a` when unknown (no server process
 /// watched, or it died).
-fn mib(bytes: Option<u64>) -> String {
+pub fn mib(bytes: Option<u64>) -> String {
     bytes.map_or_else(
         || "n/a".to_owned(),
         |bytes| format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0)),
@@ -133,16 +141,39 @@ fn mib(bytes: Option<u64>) -> String {
 }
 
 /// Microseconds as milliseconds with two decimals.
-fn ms(micros: u64) -> String {
+pub fn ms(micros: u64) -> String {
     format!("{:.2} ms", micros as f64 / 1000.0)
 }
 
 /// CPU seconds with the share of one core over `window` seconds.
-fn cpu(seconds: f64, window: f64) -> String {
+pub fn cpu(seconds: f64, window: f64) -> String {
     format!(
         "{seconds:.2} s ({:.0}% of one core)",
         100.0 * seconds / window.max(1e-9)
     )
+}
+
+/// Rows of label and value, the labels padded to one width.
+pub fn two_columns(rows: Vec<(String, String)>) -> String {
+    let width = rows
+        .iter()
+        .map(|(label, _)| label.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut table = String::new();
+    for (label, value) in rows {
+        let _ = writeln!(table, "{label:<width$}  {value}");
+    }
+    table
+}
+
+/// Prints a table, then `report` as one JSON line.
+pub fn print_with_json<T: Serialize>(table: &str, report: &T) {
+    print!("{table}");
+    match serde_json::to_string(report) {
+        Ok(json) => println!("{json}"),
+        Err(error) => eprintln!("tchatche-load: could not encode the report: {error}"),
+    }
 }
 
 impl FanoutReport {
@@ -154,8 +185,8 @@ impl FanoutReport {
             (
                 "plan".into(),
                 format!(
-                    "{} clients, {} rooms of {}",
-                    self.clients, self.rooms, self.room_size
+                    "{} clients over {}, {} groups of {}",
+                    self.clients, self.transport, self.rooms, self.room_size
                 ),
             ),
             (
@@ -188,8 +219,13 @@ impl FanoutReport {
             (
                 "connect + enter + join".into(),
                 format!(
-                    "{:.1} s, {:.0} clients/s",
-                    connect.seconds, connect.per_second
+                    "{:.1} s, {:.0} clients/s (server CPU {}, load tool CPU {})",
+                    connect.seconds,
+                    connect.per_second,
+                    connect
+                        .server_cpu_seconds
+                        .map_or_else(|| "n/a".to_owned(), |seconds| cpu(seconds, connect.seconds)),
+                    cpu(connect.load_cpu_seconds, connect.seconds)
                 ),
             ),
             (
@@ -244,9 +280,10 @@ impl FanoutReport {
             (
                 "latency".into(),
                 format!(
-                    "p50 {}, p90 {}, p99 {}, p99.9 {}, max {}",
+                    "p50 {}, p90 {}, p95 {}, p99 {}, p99.9 {}, max {}",
                     ms(delivery.latency_us.p50),
                     ms(delivery.latency_us.p90),
+                    ms(delivery.latency_us.p95),
                     ms(delivery.latency_us.p99),
                     ms(delivery.latency_us.p999),
                     ms(delivery.latency_us.max)
@@ -278,24 +315,11 @@ impl FanoutReport {
         for (code, count) in &self.error_frames {
             rows.push((format!("  {count} ×"), code.clone()));
         }
-        let width = rows
-            .iter()
-            .map(|(label, _)| label.chars().count())
-            .max()
-            .unwrap_or(0);
-        let mut table = String::new();
-        for (label, value) in rows {
-            let _ = writeln!(table, "{label:<width$}  {value}");
-        }
-        table
+        two_columns(rows)
     }
 
     /// Prints the table, then the JSON line.
     pub fn print(&self) {
-        print!("{}", self.table());
-        match serde_json::to_string(self) {
-            Ok(json) => println!("{json}"),
-            Err(error) => eprintln!("tchatche-load: could not encode the report: {error}"),
-        }
+        print_with_json(&self.table(), self);
     }
 }
