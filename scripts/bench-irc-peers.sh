@@ -95,6 +95,14 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+# BENCH_NICE=-10 runs every server and the load tool at that priority (root
+# only), so that other work on a shared machine disturbs the figures less;
+# all get the same one.
+run_niced=()
+if [[ -n ${BENCH_NICE:-} ]]; then
+    run_niced=(nice -n "$BENCH_NICE")
+fi
+
 # Both processes need one descriptor per client.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
@@ -253,17 +261,17 @@ start_server() { # name run-dir
         write_tchatche_config "$dir"
         NO_COLOR=1 TCHATCHE_HTTP_ADDR="127.0.0.1:$http_port" TCHATCHE_IRC_ADDR="127.0.0.1:$irc_port" \
             TCHATCHE_DATA_DIR="$dir/data" TCHATCHE_MAX_CONNECTIONS=$(($(ulimit -n) - 100)) \
-            "$server_bin" "$dir/tchatche.toml" >"$dir/server.log" 2>&1 &
+            "${run_niced[@]}" "$server_bin" "$dir/tchatche.toml" >"$dir/server.log" 2>&1 &
         ;;
     inspircd)
         write_inspircd_config "$dir" "$irc_port"
         local root=()
         if [[ $(id -u) -eq 0 ]]; then root=(--runasroot); fi
-        inspircd --nofork "${root[@]}" --config "$dir/inspircd.conf" >"$dir/server.log" 2>&1 &
+        "${run_niced[@]}" inspircd --nofork "${root[@]}" --config "$dir/inspircd.conf" >"$dir/server.log" 2>&1 &
         ;;
     ngircd)
         write_ngircd_config "$dir" "$irc_port"
-        ngircd --nodaemon --config "$dir/ngircd.conf" >"$dir/server.log" 2>&1 &
+        "${run_niced[@]}" ngircd --nodaemon --config "$dir/ngircd.conf" >"$dir/server.log" 2>&1 &
         ;;
     *)
         echo "bench-irc-peers.sh: unknown server $name" >&2
@@ -306,7 +314,7 @@ for scenario in $scenarios; do
             start_server "$name" "$dir"
             cc_var=cc_$name
             # shellcheck disable=SC2046
-            if "$load_bin" "$scenario" --transport irc --irc-addr "127.0.0.1:$irc_port" \
+            if "${run_niced[@]}" "$load_bin" "$scenario" --transport irc --irc-addr "127.0.0.1:$irc_port" \
                 --server-pid "$server_pid" --connect-concurrency "${!cc_var}" \
                 $(scenario_args "$scenario") >"$dir/load.out" 2>"$dir/load.err"; then
                 sed -n '$p' "$dir/load.out" | sed "s/^{/{\"server\":\"$name\",\"run\":$run,/" \

@@ -2,8 +2,12 @@
 //! read `welcome`, enter, join or create rooms, each request awaited with a
 //! timeout and a server refusal turned into an error naming its code.
 //!
-//! Set-up is not the hot path, so every frame is decoded in full with the
-//! protocol crate's types. Once set up, a scenario takes the bare socket
+//! Set-up is not the hot path, but in a big room it sees a lot: every
+//! earlier member's `member_joined`, and a `joined` reply listing every
+//! member. So a frame is decoded with the protocol crate's types only when
+//! it is the awaited reply (and its contents are needed), an error, or a
+//! closing notice; the others are recognised by their first bytes and
+//! skipped. Once set up, a scenario takes the bare socket
 //! ([`Client::into_socket`]) and reads it its own, cheaper way.
 
 use std::fmt;
@@ -123,7 +127,8 @@ impl Client {
             gender: Gender::Homme,
             department: "75".to_owned(),
         });
-        match self.request("enter", command).await? {
+        let reply = self.request("enter", "entered", command).await?;
+        match decode(&reply)? {
             Event::Entered { you, rooms, .. } => Ok(Entered {
                 user_id: you.id,
                 rooms: rooms.into_iter().map(|room| room.slug).collect(),
@@ -138,10 +143,8 @@ impl Client {
             room: slug.to_owned(),
             key: None,
         };
-        match self.request("join", command).await? {
-            Event::Joined { .. } => Ok(()),
-            other => bail!("join answered with {}", event_type(&other)),
-        }
+        // The reply lists every member: recognised, not decoded.
+        self.request("join", "joined", command).await.map(drop)
     }
 
     /// Creates a room named `name` (the client becomes its operator and
@@ -151,7 +154,8 @@ impl Client {
             name: name.to_owned(),
             topic: None,
         };
-        match self.request("create_room", command).await? {
+        let reply = self.request("create_room", "joined", command).await?;
+        match decode(&reply)? {
             Event::Joined { room, .. } => Ok(room.slug),
             other => bail!("create_room answered with {}", event_type(&other)),
         }
@@ -162,9 +166,15 @@ impl Client {
         self.socket
     }
 
-    /// Sends `command` with a fresh `req` and waits for the event carrying
-    /// it, skipping everything else (broadcasts, other people's arrivals).
-    async fn request(&mut self, name: &'static str, command: Command) -> anyhow::Result<Event> {
+    /// Sends `command` with a fresh `req` and waits for the `reply_type`
+    /// event carrying it, skipping everything else (broadcasts, other
+    /// people's arrivals) by its first bytes. Returns the reply's text.
+    async fn request(
+        &mut self,
+        name: &'static str,
+        reply_type: &str,
+        command: Command,
+    ) -> anyhow::Result<String> {
         let req = self.next_req;
         self.next_req = self.next_req.wrapping_add(1);
         let text = serde_json::to_string(&Request {
@@ -176,38 +186,53 @@ impl Client {
             .send(Message::text(text))
             .await
             .with_context(|| format!("sending {name}"))?;
+        // The server writes the tag first, then `req`.
+        let reply_prefix = format!(r#"{{"type":"{reply_type}","req":{req},"#);
         let deadline = Instant::now() + REPLY_TIMEOUT;
         loop {
-            let event = self
-                .next_event(deadline)
+            let text = self
+                .next_text(deadline)
                 .await
                 .with_context(|| format!("waiting for the reply to {name}"))?;
-            if let Event::Closing { reason, .. } = event {
-                return Err(Refused {
-                    command: "closing",
-                    code: reason,
-                    detail: None,
-                }
-                .into());
+            if text.starts_with(&reply_prefix) {
+                return Ok(text);
             }
-            if reply_req(&event) != Some(req) {
+            if !(text.starts_with(r#"{"type":"error","#)
+                || text.starts_with(r#"{"type":"closing","#))
+            {
                 continue;
             }
-            return match event {
-                Event::Error(error) => Err(Refused {
-                    command: name,
-                    code: error.code,
-                    detail: error.detail,
+            match decode(&text)? {
+                Event::Closing { reason, .. } => {
+                    return Err(Refused {
+                        command: "closing",
+                        code: reason,
+                        detail: None,
+                    }
+                    .into());
                 }
-                .into()),
-                reply => Ok(reply),
-            };
+                Event::Error(error) if error.req == Some(req) => {
+                    return Err(Refused {
+                        command: name,
+                        code: error.code,
+                        detail: error.detail,
+                    }
+                    .into());
+                }
+                _ => {}
+            }
         }
     }
 
     /// The next event from the server, or an error if the connection ends
     /// or nothing arrives by `deadline`.
     async fn next_event(&mut self, deadline: Instant) -> anyhow::Result<Event> {
+        decode(&self.next_text(deadline).await?)
+    }
+
+    /// The next text frame from the server, or an error if the connection
+    /// ends or nothing arrives by `deadline`.
+    async fn next_text(&mut self, deadline: Instant) -> anyhow::Result<String> {
         loop {
             let frame = timeout_at(deadline, self.socket.next())
                 .await
@@ -215,11 +240,7 @@ impl Client {
             match frame {
                 None => bail!("the server closed the connection"),
                 Some(Err(error)) => return Err(error).context("reading from the server"),
-                Some(Ok(Message::Text(text))) => {
-                    return serde_json::from_str(text.as_str()).with_context(|| {
-                        format!("undecodable frame from the server: {}", text.as_str())
-                    });
-                }
+                Some(Ok(Message::Text(text))) => return Ok(text.as_str().to_owned()),
                 Some(Ok(Message::Close(close))) => {
                     bail!("the server closed the connection ({close:?})")
                 }
@@ -229,20 +250,9 @@ impl Client {
     }
 }
 
-/// The `req` an event answers, if it is a reply.
-fn reply_req(event: &Event) -> Option<u32> {
-    match event {
-        Event::Entered { req, .. }
-        | Event::RoomList { req, .. }
-        | Event::Joined { req, .. }
-        | Event::Left { req, .. }
-        | Event::Sent { req, .. }
-        | Event::UserList { req, .. }
-        | Event::Ok { req }
-        | Event::Pong { req } => *req,
-        Event::Error(error) => error.req,
-        _ => None,
-    }
+/// Decodes one frame of the server.
+fn decode(text: &str) -> anyhow::Result<Event> {
+    serde_json::from_str(text).with_context(|| format!("undecodable frame from the server: {text}"))
 }
 
 /// The wire `type` of an event, for messages about unexpected ones.

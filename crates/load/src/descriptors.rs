@@ -16,6 +16,11 @@ use crate::process_stats::WatchedProcess;
 /// listening socket and database on the server side.
 const SPARE_DESCRIPTORS: u64 = 64;
 
+/// Descriptors left to the server by a run sized to the limits
+/// ([`most_clients`]): its listeners, database, runtime, and the margin
+/// between its open-file limit and its connection limit.
+const SERVER_RESERVE: u64 = 200;
+
 /// Where a fallback for an unlimited hard limit is read: the kernel's
 /// ceiling on per-process descriptors.
 const NR_OPEN_PATH: &str = "/proc/sys/fs/nr_open";
@@ -110,7 +115,9 @@ pub fn most_clients(server: Option<&WatchedProcess>) -> anyhow::Result<usize> {
     if limit == u64::MAX {
         bail!("no open-file limit known: give the number of clients");
     }
-    let clients = limit.saturating_sub(SPARE_DESCRIPTORS);
+    // The server keeps descriptors of its own besides its clients, and
+    // bench.sh sets its connection limit 100 below its open-file limit.
+    let clients = limit.saturating_sub(SERVER_RESERVE);
     eprintln!(
         "open-file limits: load tool {own}, server {}: {clients} clients at most",
         if server_limit == u64::MAX {

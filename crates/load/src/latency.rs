@@ -52,6 +52,11 @@ impl Clock {
     pub fn now_nanos(&self) -> u64 {
         u64::try_from(self.origin.elapsed().as_nanos()).unwrap_or(u64::MAX)
     }
+
+    /// Nanoseconds from the origin to `instant` (0 before it).
+    pub fn nanos_at(&self, instant: Instant) -> u64 {
+        u64::try_from(instant.saturating_duration_since(self.origin).as_nanos()).unwrap_or(u64::MAX)
+    }
 }
 
 /// What a load message body carries.

@@ -147,7 +147,7 @@ struct FanoutMaxArgs {
     #[arg(long, default_value_t = 10)]
     senders: usize,
     /// Messages each sender sends.
-    #[arg(long, default_value_t = 300)]
+    #[arg(long, default_value_t = 1000)]
     messages: u32,
     /// Messages one sender may have in flight.
     #[arg(long, default_value_t = 10)]

@@ -340,6 +340,13 @@ pub struct SenderPlan {
 
 /// Sends a sender's stamped messages through its client task, at most
 /// `window` in flight, and marks the link finished.
+///
+/// A paced sender keeps to its schedule: when it falls behind (the server,
+/// or this machine, was busy) it catches up at once rather than sending
+/// less, and each message is stamped with the time it was *due*, not the
+/// time it went out. Otherwise a slow server would lower the load it is
+/// offered and hide the wait from the latency figures (coordinated
+/// omission).
 pub async fn send_messages(
     plan: SenderPlan,
     link: Arc<SenderLink>,
@@ -348,23 +355,24 @@ pub async fn send_messages(
 ) {
     let mut pacing = plan.period.map(|period| {
         let mut pacing = interval_at(plan.first_send, period);
-        pacing.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        pacing.set_missed_tick_behavior(MissedTickBehavior::Burst);
         pacing
     });
     if pacing.is_none() {
         sleep_until(plan.first_send).await;
     }
     for seq in 0..plan.messages {
-        if let Some(pacing) = &mut pacing {
-            pacing.tick().await;
-        }
+        let due = match &mut pacing {
+            Some(pacing) => Some(pacing.tick().await),
+            None => None,
+        };
         // A closed window means the connection ended.
         let Ok(permit) = link.window.acquire().await else {
             break;
         };
         permit.forget();
         let body = Stamp {
-            sent_nanos: clock.now_nanos(),
+            sent_nanos: due.map_or_else(|| clock.now_nanos(), |due| clock.nanos_at(due.into_std())),
             sender: plan.index,
             seq,
         }
