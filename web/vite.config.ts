@@ -2,8 +2,9 @@
 // unit tests of src/lib. The service worker is generated here, after the
 // bundle is known, so that it precaches exactly the files of this build.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
@@ -57,8 +58,47 @@ function serviceWorker(): Plugin {
   };
 }
 
+/** Text files worth compressing (source maps are for developer tools only), and the size under which it is not worth it. */
+const COMPRESSIBLE = /\.(js|mjs|css|html|svg|webmanifest|json|ico|txt)$/;
+const MIN_COMPRESSED_BYTES = 1024;
+
+/**
+ * Writes a Brotli (`.br`) and a gzip (`.gz`) copy of every text file of the
+ * build, compressed once at the highest level, which the server sends to
+ * browsers that accept them (see crates/server/src/http/web_client.rs): the
+ * server then compresses nothing at run time.
+ */
+function precompress(): Plugin {
+  let outDir = 'dist';
+  return {
+    name: 'tchatche-precompress',
+    apply: 'build',
+    enforce: 'post',
+    configResolved(config) {
+      outDir = config.build.outDir;
+    },
+    closeBundle() {
+      for (const name of filesUnder(outDir)) {
+        if (!COMPRESSIBLE.test(name)) continue;
+        const path = join(outDir, name);
+        const bytes = readFileSync(path);
+        if (bytes.length < MIN_COMPRESSED_BYTES) continue;
+        const brotli = brotliCompressSync(bytes, {
+          params: {
+            [zlib.BROTLI_PARAM_QUALITY]: zlib.BROTLI_MAX_QUALITY,
+            [zlib.BROTLI_PARAM_SIZE_HINT]: bytes.length,
+          },
+        });
+        const gzip = gzipSync(bytes, { level: 9 });
+        if (brotli.length < bytes.length) writeFileSync(`${path}.br`, brotli);
+        if (gzip.length < bytes.length) writeFileSync(`${path}.gz`, gzip);
+      }
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [svelte(), serviceWorker()],
+  plugins: [svelte(), serviceWorker(), precompress()],
   build: {
     target: 'es2022',
     // Source maps let browsers' tools (and Lighthouse) map errors to the

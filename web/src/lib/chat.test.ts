@@ -84,8 +84,10 @@ describe('rooms', () => {
       ['Alice', 'member'],
       ['Bob', 'voiced'],
     ]);
+    expect(state.rooms.paris.summary.members).toBe(2);
     apply(state, { type: 'member_left', room: 'paris', user: '1002' }, { type: 'left', room: 'lyon' });
     expect(state.rooms.paris.members).toHaveLength(1);
+    expect(state.rooms.paris.summary.members).toBe(1);
     expect(state.rooms.lyon).toBeUndefined();
     expect(state.roomOrder).toEqual(['paris']);
   });

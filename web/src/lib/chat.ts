@@ -292,6 +292,8 @@ export function applyEvent(state: ChatState, event: Event, now: number): Notice[
       if (room) {
         room.members = room.members.filter((member) => member.user.id !== event.member.user.id);
         room.members.push(event.member);
+        // The member list is complete: the count shows at once, not at the next `room_counts`.
+        room.summary.members = room.members.length;
       }
       return [];
     }
@@ -299,6 +301,7 @@ export function applyEvent(state: ChatState, event: Event, now: number): Notice[
       const room = state.rooms[event.room];
       if (room) {
         room.members = room.members.filter((member) => member.user.id !== event.user);
+        room.summary.members = room.members.length;
         room.typing = room.typing.filter((typist) => typist.id !== event.user);
       }
       return [];

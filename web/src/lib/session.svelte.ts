@@ -23,7 +23,7 @@ import { Connection, type ConnectionOptions, type LinkState } from './connection
 import { replaceShortcodes } from './emoji';
 import { excerpt, isBlank } from './format';
 import { compareIds } from './ids';
-import { i18n, t } from './i18n/index.svelte';
+import { i18n, serverText, t } from './i18n/index.svelte';
 import type { Author } from './protocol/Author';
 import type { Command } from './protocol/Command';
 import type { ErrorCode } from './protocol/ErrorCode';
@@ -32,6 +32,7 @@ import type { RoomMessage } from './protocol/RoomMessage';
 import type { UserId } from './protocol/UserId';
 import type { UserQuery } from './protocol/UserQuery';
 import type { UserSummary } from './protocol/UserSummary';
+import { pathFor, roomFromPath } from './route';
 import {
   enteredInThisTab,
   loadProfile,
@@ -129,6 +130,8 @@ function socketUrl(): string {
 export interface SessionOptions {
   url?: string;
   createSocket?: ConnectionOptions['createSocket'];
+  /** The address the page was opened at (default: the page's own). */
+  path?: string;
 }
 
 export class Session {
@@ -159,12 +162,20 @@ export class Session {
   drafts: Record<string, string> = $state({});
   /** The last profile used on this device. */
   profile: Profile | null = $state(loadProfile());
+  /**
+   * The room the address named when the page opened (see route.ts), joined
+   * once entered; until then the chat shows that room opening rather than
+   * the directory.
+   */
+  linkedRoom: string | null = $state(null);
 
   private readonly connection: Connection;
   /** The person asked to enter (or re-enter after a reload). */
   private wantEntry = false;
   /** Entered at least once in this tab: a new link enters again by itself. */
   private hasEntered = false;
+  /** This page is a reload of a tab that was in the chat. */
+  private resumed = false;
   private nickRetries = 0;
   private nickRetryTimer: ReturnType<typeof setTimeout> | null = null;
   private lastTyping = new Map<string, number>();
@@ -180,10 +191,14 @@ export class Session {
       onState: (state) => this.linkChanged(state),
     });
     i18n.locale = this.settings.locale;
+    this.linkedRoom = roomFromPath(options.path ?? (typeof location === 'undefined' ? '/' : location.pathname));
     if (this.profile !== null && enteredInThisTab()) {
-      // A reload of a tab that was in the chat: straight back in.
+      // A reload of a tab that was in the chat: straight back in, showing
+      // the chat (and its "connecting" banner) rather than the entry form.
       this.wantEntry = true;
       this.entering = true;
+      this.resumed = true;
+      this.phase = 'chat';
     }
   }
 
@@ -197,6 +212,8 @@ export class Session {
     this.connect();
     this.ticker = setInterval(() => expireTyping(this.chat, Date.now()), 1000);
     window.addEventListener('online', () => this.connection.reconnectNow());
+    window.addEventListener('pagehide', () => this.pageHidden());
+    window.addEventListener('pageshow', (event) => this.pageShown(event.persisted));
     document.addEventListener('visibilitychange', () => this.updateAttention());
     const phone = window.matchMedia('(max-width: 760px)');
     this.isPhone = phone.matches;
@@ -266,8 +283,9 @@ export class Session {
     }
     if (reply.type !== 'error') return;
     if (reply.code === 'already_entered') return;
-    if (reply.code === 'nickname_taken' && this.hasEntered && this.nickRetries < NICK_RETRIES) {
-      // Most likely our own previous session, not yet closed by the server.
+    if (reply.code === 'nickname_taken' && (this.hasEntered || this.resumed) && this.nickRetries < NICK_RETRIES) {
+      // Most likely our own previous session (before the drop, or before
+      // the reload), not yet closed by the server.
       this.nickRetries += 1;
       this.waitingForNickname = true;
       this.nickRetryTimer = setTimeout(() => {
@@ -304,6 +322,13 @@ export class Session {
     }
     if (reconnected) this.refreshConversations();
     this.flush();
+    const linked = this.linkedRoom;
+    if (linked !== null) {
+      void this.join(linked).then((refusal) => {
+        this.linkedRoom = null;
+        if (refusal !== null) this.toast(`room:${linked}`, serverText(refusal));
+      });
+    }
   }
 
   /** A room could not be rejoined (it vanished, or is full): say so in it. */
@@ -342,6 +367,7 @@ export class Session {
   quit(): void {
     this.wantEntry = false;
     this.hasEntered = false;
+    this.resumed = false;
     this.entering = false;
     this.waitingForNickname = false;
     if (this.nickRetryTimer) clearTimeout(this.nickRetryTimer);
@@ -355,7 +381,9 @@ export class Session {
     this.profileCard = null;
     this.peopleRoom = '';
     this.closing = null;
+    this.linkedRoom = null;
     this.phase = 'entry';
+    this.writeAddress();
     this.connection.start();
   }
 
@@ -372,6 +400,20 @@ export class Session {
         this.nickRetryTimer = null;
       }
     }
+  }
+
+  /**
+   * The page is closing, or going into the browser's back/forward cache:
+   * close the link now. The server then frees the nickname at once (a
+   * reload or a return finds it free), and a cached page keeps no socket.
+   */
+  pageHidden(): void {
+    this.connection.stop();
+  }
+
+  /** The page came back from the back/forward cache: connect and enter again. */
+  pageShown(persisted: boolean): void {
+    if (persisted) this.connection.start();
   }
 
   /** Try to reconnect now rather than at the end of the back-off. */
@@ -649,11 +691,23 @@ export class Session {
     this.openedWithUnread = view.kind === 'room' ? (this.chat.rooms[view.slug]?.unread ?? 0) : 0;
     this.view = view;
     this.panel = 'main';
+    if (view.kind === 'room') this.dismissKey(`room:${view.slug}`);
+    if (view.kind === 'dm') this.dismissKey(`dm:${view.peer}`);
+    this.writeAddress();
     this.updateAttention();
+  }
+
+  /** Puts the open room in the address bar (see route.ts). */
+  private writeAddress(): void {
+    if (typeof history === 'undefined' || typeof location === 'undefined') return;
+    const path = pathFor(this.view);
+    if (location.pathname !== path) history.replaceState(history.state, '', path);
   }
 
   showPanel(panel: Panel): void {
     this.panel = panel;
+    // The list of conversations shows what the notices said (and they would cover it).
+    if (panel === 'messages') this.toasts = this.toasts.filter((toast) => !toast.key.startsWith('dm:'));
     this.updateAttention();
   }
 
@@ -717,6 +771,11 @@ export class Session {
 
   dismiss(id: number): void {
     this.toasts = this.toasts.filter((toast) => toast.id !== id);
+  }
+
+  /** Notices about what the person just opened have served their purpose. */
+  private dismissKey(key: string): void {
+    if (this.toasts.some((toast) => toast.key === key)) this.toasts = this.toasts.filter((toast) => toast.key !== key);
   }
 
   private notify(notice: Notice): void {

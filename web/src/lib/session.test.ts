@@ -277,4 +277,112 @@ describe('Session', () => {
     expect(session.openedWithUnread).toBe(2);
     expect(session.chat.rooms.paris.unread).toBe(0);
   });
+
+  it('drops the notice of a private message once its conversation or the list is opened', async () => {
+    await welcome();
+    session.enter(PROFILE);
+    await enterAs('1');
+    const fromBob = (id: string) =>
+      server.current.push({ type: 'dm', id, from: { id: '9', nick: 'Bob' }, to: { id: '1', nick: 'Alice' }, body: 'Salut', at: 1 });
+    fromBob('50');
+    await settle();
+    expect(session.toasts.map((toast) => toast.key)).toEqual(['dm:9']);
+    session.show({ kind: 'dm', peer: '9' });
+    expect(session.toasts).toEqual([]);
+
+    session.show({ kind: 'home' });
+    fromBob('51');
+    await settle();
+    expect(session.toasts).toHaveLength(1);
+    session.showPanel('messages');
+    expect(session.toasts).toEqual([]);
+  });
+
+  it('closes the link when the page is hidden, and enters again when it comes back from the cache', async () => {
+    await welcome();
+    session.enter(PROFILE);
+    await enterAs('1');
+    void session.join('paris');
+    await joinParis();
+    const first = server.current;
+    session.pageHidden();
+    expect(first.closed).toBe(true);
+    session.pageShown(true);
+    expect(server.current).not.toBe(first);
+    await welcome();
+    expect(server.current.last('enter')).toMatchObject({ nickname: 'Alice' });
+    await enterAs('2');
+    expect(server.current.last('join')).toMatchObject({ room: 'paris' });
+  });
+
+  it('joins the room its address names once entered (a shared room link)', async () => {
+    session.stop();
+    session = new Session({ url: 'ws://test/ws', createSocket: server.createSocket, path: '/salon/paris' });
+    session.connect();
+    expect(session.linkedRoom).toBe('paris');
+    await welcome();
+    session.enter(PROFILE);
+    await enterAs('1');
+    expect(server.current.last('join')).toMatchObject({ room: 'paris' });
+    expect(session.linkedRoom).toBe('paris');
+    await joinParis();
+    expect(session.view).toEqual({ kind: 'room', slug: 'paris' });
+    expect(session.linkedRoom).toBeNull();
+  });
+});
+
+describe('Session after a reload', () => {
+  /** The tab's storage as a reload finds it: a profile, and "entered in this tab". */
+  function memoryStorage(entries: Record<string, string>): Storage {
+    const items = new Map(Object.entries(entries));
+    return {
+      get length() {
+        return items.size;
+      },
+      clear: () => items.clear(),
+      getItem: (key) => items.get(key) ?? null,
+      key: (index) => [...items.keys()][index] ?? null,
+      removeItem: (key) => void items.delete(key),
+      setItem: (key, value) => void items.set(key, value),
+    };
+  }
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.stubGlobal('localStorage', memoryStorage({ 'tchatche.profile': JSON.stringify(PROFILE) }));
+    vi.stubGlobal('sessionStorage', memoryStorage({ 'tchatche.entered': 'true' }));
+  });
+
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    vi.useRealTimers();
+  });
+
+  it('enters again by itself, waiting while the closed page still holds the nickname', async () => {
+    const server = new FakeServer();
+    const session = new Session({ url: 'ws://test/ws', createSocket: server.createSocket, path: '/salon/paris' });
+    session.connect();
+    expect(session.entering).toBe(true);
+    expect(session.phase).toBe('chat');
+    await welcome(server.current);
+    const socket = server.current;
+    expect(socket.last('enter')).toMatchObject({ nickname: 'Alice', age: 25 });
+    socket.push(error(socket.last('enter').req, 'nickname_taken'));
+    await settle();
+    expect(session.waitingForNickname).toBe(true);
+    expect(session.entryError).toBeNull();
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(socket.commands('enter')).toHaveLength(2);
+    socket.push({ type: 'entered', req: socket.last('enter').req, you: user('2', 'Alice'), band: 'adult', rooms: [room('paris')] });
+    await settle();
+    expect(session.phase).toBe('chat');
+    expect(socket.last('join')).toMatchObject({ room: 'paris' });
+    session.stop();
+  });
+
+  async function welcome(socket: FakeSocket) {
+    socket.open();
+    socket.push(WELCOME);
+    await settle();
+  }
 });

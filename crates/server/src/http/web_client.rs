@@ -6,6 +6,11 @@
 //! shows without recompiling. When the client was never built the server
 //! still compiles and runs: `/` then explains how to build it.
 //!
+//! Compression: the build writes a Brotli (`.br`) and a gzip (`.gz`) copy of
+//! each text file beside it (`precompress` in `web/vite.config.ts`); a browser
+//! that accepts one gets it with `Content-Encoding`, so nothing is compressed
+//! at run time.
+//!
 //! Caching: names under `assets/` carry a content hash and are cached for a
 //! year; `index.html`, `sw.js` and the manifest must be revalidated on every
 //! load so that a new version is picked up; the other files (icons) for a day.
@@ -14,8 +19,8 @@
 
 use axum::body::Body;
 use axum::http::header::{
-    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG, IF_NONE_MATCH, REFERRER_POLICY,
-    X_CONTENT_TYPE_OPTIONS,
+    ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_SECURITY_POLICY,
+    CONTENT_TYPE, ETAG, IF_NONE_MATCH, REFERRER_POLICY, VARY, X_CONTENT_TYPE_OPTIONS,
 };
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -36,6 +41,9 @@ const CONTENT_SECURITY: &str = "default-src 'self'; script-src 'self'; \
     style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
     manifest-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; \
     form-action 'self'; frame-ancestors 'none'";
+
+/// The encodings the build writes copies in, best first: (`Content-Encoding`, file suffix).
+const ENCODINGS: &[(&str, &str)] = &[("br", ".br"), ("gzip", ".gz")];
 
 /// Paths the client never owns: a miss there is a 404, not the app.
 const RESERVED_PREFIXES: &[&str] = &["/ws/", "/healthz/", "/readyz/", "/api/"];
@@ -75,7 +83,31 @@ fn file_response(
     request: &HeaderMap,
     method: &Method,
 ) -> Response {
-    let etag = format!("\"{}\"", hex(&file.metadata.sha256_hash()[..16]));
+    let compressible = ENCODINGS
+        .iter()
+        .any(|(_, suffix)| WebClient::get(&format!("{name}{suffix}")).is_some());
+    let accepted = request
+        .get_all(ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
+    let encoded = ENCODINGS.iter().find_map(|(encoding, suffix)| {
+        if !accepts(&accepted, encoding) {
+            return None;
+        }
+        WebClient::get(&format!("{name}{suffix}")).map(|copy| (*encoding, copy))
+    });
+    let (encoding, file) = match encoded {
+        Some((encoding, copy)) => (Some(encoding), copy),
+        None => (None, file),
+    };
+    // Each encoding is its own representation, with its own tag.
+    let etag = format!(
+        "\"{}{}\"",
+        hex(&file.metadata.sha256_hash()[..16]),
+        encoding.map_or(String::new(), |encoding| format!("-{encoding}"))
+    );
     let mut response = if request
         .get(IF_NONE_MATCH)
         .and_then(|value| value.to_str().ok())
@@ -84,10 +116,9 @@ fn file_response(
         StatusCode::NOT_MODIFIED.into_response()
     } else if method == Method::HEAD {
         let mut response = StatusCode::OK.into_response();
-        response.headers_mut().insert(
-            axum::http::header::CONTENT_LENGTH,
-            HeaderValue::from(file.data.len()),
-        );
+        response
+            .headers_mut()
+            .insert(CONTENT_LENGTH, HeaderValue::from(file.data.len()));
         response
     } else {
         (StatusCode::OK, Body::from(file.data.into_owned())).into_response()
@@ -96,6 +127,12 @@ fn file_response(
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type(name)));
     headers.insert(CACHE_CONTROL, HeaderValue::from_static(cache_control(name)));
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    if let Some(encoding) = encoding {
+        headers.insert(CONTENT_ENCODING, HeaderValue::from_static(encoding));
+    }
+    if compressible {
+        headers.insert(VARY, HeaderValue::from_static("accept-encoding"));
+    }
     if let Ok(value) = HeaderValue::from_str(&etag) {
         headers.insert(ETAG, value);
     }
@@ -107,6 +144,32 @@ fn file_response(
         headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     }
     response
+}
+
+/// Whether an `Accept-Encoding` value accepts `encoding`: named (or `*`)
+/// without `q=0`. Names are case-insensitive; an explicit `q=0` for the name
+/// wins over `*`.
+fn accepts(accept_encoding: &str, encoding: &str) -> bool {
+    let mut star = false;
+    for item in accept_encoding.split(',') {
+        let mut parts = item.split(';');
+        let token = parts.next().unwrap_or("").trim();
+        let refused = parts.any(|parameter| {
+            let parameter = parameter.trim();
+            parameter
+                .strip_prefix("q=")
+                .or_else(|| parameter.strip_prefix("Q="))
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .is_some_and(|q| q <= 0.0)
+        });
+        if token.eq_ignore_ascii_case(encoding) {
+            return !refused;
+        }
+        if token == "*" {
+            star = !refused;
+        }
+    }
+    star
 }
 
 fn cache_control(name: &str) -> &'static str {
@@ -187,6 +250,21 @@ mod tests {
             assert_eq!(cache_control(name), "no-cache", "{name}");
         }
         assert_eq!(cache_control("icons/icon-192.png"), "public, max-age=86400");
+    }
+
+    #[test]
+    fn accept_encoding_is_read_with_its_weights() {
+        assert!(accepts("gzip, deflate, br, zstd", "br"));
+        assert!(accepts("gzip, deflate, br, zstd", "gzip"));
+        assert!(accepts("GZIP", "gzip"));
+        assert!(accepts("br;q=0.5", "br"));
+        assert!(!accepts("br;q=0, gzip", "br"));
+        assert!(!accepts("br;q=0.0", "br"));
+        assert!(accepts("*", "br"));
+        assert!(!accepts("*, br;q=0", "br"));
+        assert!(!accepts("*;q=0", "gzip"));
+        assert!(!accepts("identity", "gzip"));
+        assert!(!accepts("", "gzip"));
     }
 
     #[test]

@@ -78,6 +78,7 @@ export const en: Record<MessageKey, string> = {
   'room.members': 'Members: {count}',
   'room.no_topic': 'No topic for this room.',
   'room.rejoining': 'Getting back into the room…',
+  'room.opening': 'Opening the room…',
   'room.gone': 'This room no longer exists.',
   'room.empty': 'No messages yet. Say hello!',
   'room.log': 'Messages of the room {room}',

@@ -77,6 +77,7 @@ export const fr = {
   'room.members': 'Membres : {count}',
   'room.no_topic': 'Pas de sujet pour ce salon.',
   'room.rejoining': 'Retour dans le salon…',
+  'room.opening': 'Ouverture du salon…',
   'room.gone': "Ce salon n'existe plus.",
   'room.empty': "Aucun message pour l'instant. Dites bonjour !",
   'room.log': 'Messages du salon {room}',
