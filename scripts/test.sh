@@ -2,8 +2,10 @@
 # Runs the whole test suite: the web client (install, build within its size
 # budget, type check, unit tests), then formatting, lints, and every Rust
 # test (unit tests beside the code, integration tests against a real server
-# on 127.0.0.1). Needs the Rust toolchain and Node.js 20.19+ with npm;
-# cargo-nextest is used when present.
+# on 127.0.0.1), then the web client's end-to-end tests (Chromium driven
+# against the real server, with axe-core and Lighthouse; Chromium is
+# installed from Debian's packages by setup-browser.sh). Needs the Rust
+# toolchain and Node.js 20.19+ with npm; cargo-nextest is used when present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,6 +32,11 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
     cargo test --workspace --no-fail-fast
 fi
+
+echo "== web client: end-to-end tests (Debian's Chromium against the real server; axe-core, Lighthouse)"
+bash scripts/setup-browser.sh
+cargo build --quiet -p tchatche
+(cd web && npm run --silent e2e)
 
 echo "== fuzz targets build (run them with: cargo +nightly fuzz run irc_line)"
 cargo build --quiet --manifest-path fuzz/Cargo.toml --target-dir target/fuzz
