@@ -8,7 +8,10 @@
 //! The figure is rows stored over the time from the first message sent to
 //! the last row stored, next to the rate at which the server accepted the
 //! messages (its `sent` acknowledgements), which the writer must keep up
-//! with.
+//! with. A server whose writer falls behind drops messages from history
+//! (they are still delivered live) once its queue is full: the report
+//! counts them, and the stored rate is then the writer's sustained
+//! capacity.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
