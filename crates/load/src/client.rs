@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use anyhow::{Context, anyhow, bail};
 use futures_util::{SinkExt, StreamExt};
+use serde::Deserialize;
 use tchatche_protocol::{
     Command, Enter, ErrorCode, Event, Gender, PROTOCOL_VERSION, Request, UserId,
 };
@@ -128,13 +129,12 @@ impl Client {
             department: "75".to_owned(),
         });
         let reply = self.request("enter", "entered", command).await?;
-        match decode(&reply)? {
-            Event::Entered { you, rooms, .. } => Ok(Entered {
-                user_id: you.id,
-                rooms: rooms.into_iter().map(|room| room.slug).collect(),
-            }),
-            other => bail!("enter answered with {}", event_type(&other)),
-        }
+        let entered: EnteredReply = serde_json::from_str(&reply)
+            .with_context(|| format!("undecodable entered from the server: {reply}"))?;
+        Ok(Entered {
+            user_id: entered.you.id,
+            rooms: entered.rooms.into_iter().map(|room| room.slug).collect(),
+        })
     }
 
     /// Joins the room `slug`.
@@ -155,10 +155,9 @@ impl Client {
             topic: None,
         };
         let reply = self.request("create_room", "joined", command).await?;
-        match decode(&reply)? {
-            Event::Joined { room, .. } => Ok(room.slug),
-            other => bail!("create_room answered with {}", event_type(&other)),
-        }
+        let joined: JoinedReply = serde_json::from_str(&reply)
+            .with_context(|| format!("undecodable joined from the server: {reply}"))?;
+        Ok(joined.room.slug)
     }
 
     /// The bare connection, for a scenario's own read loop.
@@ -250,6 +249,38 @@ impl Client {
     }
 }
 
+/// The parts of `entered` the tool uses. Decoding into these plain structs
+/// skips the rest of the frame (the whole room directory) without building
+/// it, several times cheaper than the protocol's tagged `Event`.
+#[derive(Deserialize)]
+struct EnteredReply {
+    /// The client's own profile.
+    you: IdOnly,
+    /// The band's room directory.
+    rooms: Vec<SlugOnly>,
+}
+
+/// The parts of `joined` the tool uses.
+#[derive(Deserialize)]
+struct JoinedReply {
+    /// The room.
+    room: SlugOnly,
+}
+
+/// A user's id, nothing else.
+#[derive(Deserialize)]
+struct IdOnly {
+    /// The id.
+    id: UserId,
+}
+
+/// A room's slug, nothing else.
+#[derive(Deserialize)]
+struct SlugOnly {
+    /// The slug.
+    slug: String,
+}
+
 /// Decodes one frame of the server.
 fn decode(text: &str) -> anyhow::Result<Event> {
     serde_json::from_str(text).with_context(|| format!("undecodable frame from the server: {text}"))
@@ -261,4 +292,24 @@ fn event_type(event: &Event) -> String {
         .ok()
         .and_then(|value| value.get("type")?.as_str().map(str::to_owned))
         .unwrap_or_else(|| "an unknown event".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replies_decode_into_the_parts_the_tool_uses() -> anyhow::Result<()> {
+        let entered: EnteredReply = serde_json::from_str(
+            r#"{"type":"entered","req":1,"you":{"id":"7242092544000003","nick":"Zoé","age":16,"gender":"femme","department":"2A","member":false,"idle_secs":0},"band":"teen","rooms":[{"slug":"paris","name":"Paris","members":3}]}"#,
+        )?;
+        assert_eq!(entered.you.id, UserId(7_242_092_544_000_003));
+        assert_eq!(entered.rooms.len(), 1);
+        assert_eq!(entered.rooms[0].slug, "paris");
+        let joined: JoinedReply = serde_json::from_str(
+            r#"{"type":"joined","req":2,"room":{"slug":"load-bcdf-b","name":"load bcdf b","members":1},"members":[],"history":[],"role":"operator"}"#,
+        )?;
+        assert_eq!(joined.room.slug, "load-bcdf-b");
+        Ok(())
+    }
 }
