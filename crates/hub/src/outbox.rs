@@ -20,11 +20,13 @@ use tokio::sync::{mpsc, watch};
 pub enum WireFormat {
     /// WebSocket JSON text frames.
     Json = 0,
-    /// IRC lines.
+    /// IRC lines with IRCv3 tags.
     Irc = 1,
+    /// IRC lines without tags, for clients that did not ask for them.
+    IrcPlain = 2,
 }
 
-const N_FORMATS: usize = 2;
+const N_FORMATS: usize = 3;
 
 struct Frame {
     event: Event,

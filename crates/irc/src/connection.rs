@@ -53,7 +53,8 @@ pub async fn serve_connection<S>(
     let (mut reader, mut writer) = tokio::io::split(stream);
     let mut session = Session::new(settings);
     let mut lines = LineBuffer::new();
-    let mut read_buffer = vec![0_u8; 4096];
+    // Small: IRC lines are short, and most connections are idle most of the time.
+    let mut read_buffer = vec![0_u8; 1024];
     let mut batch: Vec<Outgoing> = Vec::new();
     let mut wire: Vec<u8> = Vec::new();
     let mut last_heard = Instant::now();
@@ -156,8 +157,13 @@ fn render_event(session: &mut Session, frame: &Outgoing, wire: &mut Vec<u8>) {
                     }
                     return;
                 }
-                let encoded = frame.encoded(WireFormat::Irc, render::encode_room_message);
-                render::append_lines(wire, &encoded, session.caps.tagged());
+                // Each form is encoded once and shared by every client taking it.
+                let encoded = if session.caps.tagged() {
+                    frame.encoded(WireFormat::Irc, render::encode_room_message)
+                } else {
+                    frame.encoded(WireFormat::IrcPlain, render::encode_room_message_plain)
+                };
+                wire.extend_from_slice(&encoded);
             }
         }
         event => session.on_event(event),

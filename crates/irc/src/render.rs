@@ -1,10 +1,10 @@
 //! Hub events as IRC lines: sources, real names, modes, and the shared
 //! encoding of room messages.
 //!
-//! A room message is encoded once for every IRC recipient
-//! ([`encode_room_message`], cached by the hub's `Outgoing`): tags first,
-//! so a client without tags gets the same bytes with the tag prefix cut
-//! ([`without_tags`]).
+//! A room message is encoded at most twice for all IRC recipients, cached
+//! by the hub's `Outgoing`: with tags ([`encode_room_message`]) for clients
+//! that asked for them, without ([`encode_room_message_plain`]) for the
+//! others.
 
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -189,6 +189,14 @@ pub fn encode_room_message(event: &Event) -> Bytes {
     Bytes::from(room_message_lines(message, true))
 }
 
+/// The same without tags, shared by every IRC recipient that takes none.
+pub fn encode_room_message_plain(event: &Event) -> Bytes {
+    let Event::Message(message) = event else {
+        return Bytes::new();
+    };
+    Bytes::from(room_message_lines(message, false))
+}
+
 /// The lines of a room message, tagged or not.
 pub fn room_message_lines(message: &RoomMessage, tags: bool) -> String {
     let mut out = String::new();
@@ -223,29 +231,6 @@ pub fn dm_lines(message: &DirectMessage, command: &str, tags: bool) -> String {
     out
 }
 
-/// Appends tagged lines to `out`, cutting each line's tag prefix when the
-/// client takes no tags.
-pub fn append_lines(out: &mut Vec<u8>, tagged: &[u8], tags: bool) {
-    if tags {
-        out.extend_from_slice(tagged);
-        return;
-    }
-    for line in tagged.split_inclusive(|&byte| byte == b'\n') {
-        out.extend_from_slice(without_tags(line));
-    }
-}
-
-/// One line without its `@tags ` prefix.
-pub fn without_tags(line: &[u8]) -> &[u8] {
-    if line.first() != Some(&b'@') {
-        return line;
-    }
-    match line.iter().position(|&byte| byte == b' ') {
-        Some(space) => &line[space + 1..],
-        None => line,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,15 +252,17 @@ mod tests {
     }
 
     #[test]
-    fn room_messages_encode_once_with_tags_and_cut_cleanly_without() {
+    fn room_messages_encode_with_and_without_tags() {
         let tagged = encode_room_message(&Event::Message(message("salut")));
         assert_eq!(
             &tagged[..],
             b"@time=2026-01-01T00:00:00.123Z;msgid=42 :Alice!~guest@tchatche PRIVMSG #paris :salut\r\n"
         );
-        let mut plain = Vec::new();
-        append_lines(&mut plain, &tagged, false);
-        assert_eq!(plain, b":Alice!~guest@tchatche PRIVMSG #paris :salut\r\n");
+        let plain = encode_room_message_plain(&Event::Message(message("salut")));
+        assert_eq!(
+            &plain[..],
+            b":Alice!~guest@tchatche PRIVMSG #paris :salut\r\n"
+        );
     }
 
     #[test]

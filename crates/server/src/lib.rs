@@ -22,6 +22,24 @@ use tokio::task::JoinHandle;
 /// How often old room history is pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
+/// Connections the kernel may queue before the server accepts them. The
+/// default of `listen()` in the standard library is 128, which overflows
+/// when hundreds of clients connect at once (a reconnect wave after a
+/// restart); the kernel caps this at `net.core.somaxconn`.
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// Binds a listening socket with [`LISTEN_BACKLOG`].
+async fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
 /// One IRC listening address, plain or TLS.
 struct IrcListener {
     addr: SocketAddr,
@@ -36,7 +54,7 @@ impl IrcListener {
         connections: &Arc<Semaphore>,
         stopped: watch::Receiver<bool>,
     ) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
-        let listener = TcpListener::bind(self.addr)
+        let listener = listen(self.addr)
             .await
             .with_context(|| format!("listening for IRC on {}", self.addr))?;
         let addr = listener.local_addr().context("reading the IRC address")?;
@@ -102,7 +120,7 @@ impl Server {
         .await
         .context("loading room history")?;
 
-        let listener = TcpListener::bind(config.server.http_addr)
+        let listener = listen(config.server.http_addr)
             .await
             .with_context(|| format!("listening on {}", config.server.http_addr))?;
         let http_addr = listener
