@@ -375,8 +375,8 @@ header = f"{'scenario':<12} {'figure':<28}" + "".join(f"{s:>12}" for s in server
 if "tchatche" in servers:
     header += "".join(f"{'tch/' + p[:5]:>12}" for p in peers)
 print()
-print("Best of the runs per figure (CPU: the run with the best main figure is not")
-print("tracked; shown as the lowest seen). Ratios: tchatche / peer.")
+print("Best of the runs, each figure on its own (CPU rows: the lowest seen).")
+print("Ratios: tchatche / peer.")
 print(header)
 print("-" * len(header))
 def fmt(v):
@@ -394,7 +394,8 @@ for scenario, label, value, higher in figures:
     if "tchatche" in servers:
         for p in peers:
             t, o = vals.get("tchatche"), vals.get(p)
-            line += f"{(t / o):>11.2f}x" if t is not None and o else f"{'n/a':>12}"
+            # A ratio of or to zero (idle CPU) says nothing: left out.
+            line += f"{(t / o):>11.2f}x" if t and o else f"{'n/a':>12}"
     print(line)
 PY
 echo "==> JSON lines of every run: $out/results.jsonl" >&2
