@@ -90,6 +90,7 @@ cleanup() {
     else
         # Keep the results, drop the servers' folders.
         find "$work" -mindepth 1 -maxdepth 1 ! -path "$out" -exec rm -rf {} +
+        rmdir "$work" 2>/dev/null || true
     fi
     exit "$status"
 }
