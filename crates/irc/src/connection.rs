@@ -143,7 +143,8 @@ pub async fn serve_connection<S>(
 fn render_event(session: &mut Session, frame: &Outgoing, wire: &mut Vec<u8>) {
     match frame.event() {
         Event::Message(message) => {
-            if session.wants_room_message(message) && session.channels.contains_key(&message.room) {
+            // The hub sends room messages only to members: no membership check here.
+            if session.wants_room_message(message) {
                 // Whatever the session already queued goes first, to keep order.
                 wire.extend_from_slice(session.out.as_bytes());
                 session.out.clear();

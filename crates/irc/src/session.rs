@@ -500,12 +500,11 @@ impl Session {
     }
 
     fn handle(&mut self, message: &Message) {
-        let message = message.clone();
         let command = message.command.as_str();
         match command {
-            "CAP" => return self.cap(&message),
-            "NICK" => return self.nick_command(&message),
-            "USER" => return self.user_command(&message),
+            "CAP" => return self.cap(message),
+            "NICK" => return self.nick_command(message),
+            "USER" => return self.user_command(message),
             "PASS" => return,
             "PING" => {
                 let server = self.server().to_owned();
@@ -524,16 +523,16 @@ impl Session {
             return self.numeric(ERR_NOTREGISTERED, &["You have not registered"]);
         }
         match command {
-            "JOIN" => self.join(&message),
-            "PART" => self.part(&message),
-            "PRIVMSG" | "NOTICE" => self.privmsg(&message, command == "NOTICE"),
-            "TOPIC" => self.topic(&message),
-            "NAMES" => self.names(&message),
-            "LIST" => self.list(&message),
-            "WHO" => self.who(&message),
-            "WHOIS" => self.whois(&message),
-            "WHOWAS" => self.whowas(&message),
-            "MODE" => self.mode(&message),
+            "JOIN" => self.join(message),
+            "PART" => self.part(message),
+            "PRIVMSG" | "NOTICE" => self.privmsg(message, command == "NOTICE"),
+            "TOPIC" => self.topic(message),
+            "NAMES" => self.names(message),
+            "LIST" => self.list(message),
+            "WHO" => self.who(message),
+            "WHOIS" => self.whois(message),
+            "WHOWAS" => self.whowas(message),
+            "MODE" => self.mode(message),
             "MOTD" => self.motd(),
             "LUSERS" => self.request(
                 Command::Users(UserQuery {
@@ -558,10 +557,10 @@ impl Session {
                 self.numeric(RPL_LINKS, &["*", &server, &server, "0 tchatche"]);
                 self.numeric(RPL_ENDOFLINKS, &["*", "End of LINKS list"]);
             }
-            "AWAY" => self.away(&message),
-            "KICK" => self.kick(&message),
-            "INVITE" => self.invite(&message),
-            "CHATHISTORY" => self.chathistory(&message),
+            "AWAY" => self.away(message),
+            "KICK" => self.kick(message),
+            "INVITE" => self.invite(message),
+            "CHATHISTORY" => self.chathistory(message),
             "WALLOPS" => self.numeric(
                 ERR_NOPRIVILEGES,
                 &["Permission Denied - only staff may send WALLOPS"],
