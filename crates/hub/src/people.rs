@@ -187,6 +187,22 @@ impl Hub {
         Ok(())
     }
 
+    pub(crate) fn watch_directory(&mut self, id: UserId, req: Option<u32>, on: bool) -> Outcome {
+        let band = self.person_mut(id, req)?.band;
+        let outbox = self.sessions.get(&id).map(|session| session.outbox.clone());
+        let state = self.band_mut(band);
+        match (on, outbox) {
+            (true, Some(outbox)) => {
+                state.directory_watchers.insert(id, outbox);
+            }
+            _ => {
+                state.directory_watchers.remove(&id);
+            }
+        }
+        self.send(id, Event::Ok { req });
+        Ok(())
+    }
+
     /// The safety decision for a private message (or typing signal) from `id`
     /// to `to`: the text to deliver (the body, or its masked form).
     fn assess_private(

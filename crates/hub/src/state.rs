@@ -170,6 +170,8 @@ pub(crate) struct BandState {
     pub people: HashMap<UserId, OutboxSender>,
     /// Those who asked for presence events.
     pub watchers: HashMap<UserId, OutboxSender>,
+    /// Those who asked for live room counts (the directory is on their screen).
+    pub directory_watchers: HashMap<UserId, OutboxSender>,
     pub rooms: HashMap<String, Room>,
     /// Folded room names, so lookalike names collide.
     pub room_keys: HashMap<String, String>,
@@ -186,6 +188,7 @@ impl BandState {
         BandState {
             people: HashMap::new(),
             watchers: HashMap::new(),
+            directory_watchers: HashMap::new(),
             rooms: HashMap::new(),
             room_keys: HashMap::new(),
             directory: Vec::new(),
@@ -487,6 +490,7 @@ impl Hub {
             Command::Voice { room, user, on } => self.voice(id, req, &room, user, on),
             Command::Users(query) => self.users(id, req, query),
             Command::WatchPresence { on } => self.watch_presence(id, req, on),
+            Command::WatchDirectory { on } => self.watch_directory(id, req, on),
             Command::Dm { to, body } => self.dm(id, req, to, body),
             Command::RoomTyping { room } => self.room_typing(id, req, &room),
             Command::DmTyping { to } => self.dm_typing(id, req, to),
@@ -543,6 +547,7 @@ impl Hub {
             let state = self.band_mut(band);
             state.people.remove(&id);
             state.watchers.remove(&id);
+            state.directory_watchers.remove(&id);
             if state.departures.len() >= MAX_DEPARTURES {
                 state.departures.pop_front();
             }
@@ -586,7 +591,9 @@ impl Hub {
                 })
                 .collect();
             if !counts.is_empty() {
-                self.broadcast_band(band, &Outgoing::new(Event::RoomCounts { counts }));
+                let frame = Outgoing::new(Event::RoomCounts { counts });
+                let (state, to_close) = self.band_split(band);
+                fan_out(state.directory_watchers.iter(), &frame, to_close);
             }
         }
     }

@@ -74,6 +74,11 @@ pub enum Command {
         /// On or off.
         on: bool,
     },
+    /// Receive (or stop receiving) `room_counts` for my band's directory.
+    WatchDirectory {
+        /// On or off.
+        on: bool,
+    },
     /// Send a private message.
     Dm {
         /// Recipient.
@@ -202,6 +207,7 @@ impl Command {
         "voice",
         "users",
         "watch_presence",
+        "watch_directory",
         "dm",
         "room_typing",
         "dm_typing",

@@ -47,7 +47,8 @@ pub enum Event {
         /// Rooms of my band.
         rooms: Vec<RoomSummary>,
     },
-    /// Member counts that changed since the last such event.
+    /// Member counts that changed since the last such event (needs
+    /// `watch_directory`).
     RoomCounts {
         /// Changed counts.
         counts: Vec<RoomCount>,

@@ -305,6 +305,8 @@ export class Session {
   /** Entered (again): restore everything the person had. */
   private afterEntry(reconnected: boolean): void {
     this.connection.request({ type: 'watch_presence', on: true }).catch(() => {});
+    // The directory's live counts are on screen (or one tap away) all the time.
+    this.connection.request({ type: 'watch_directory', on: true }).catch(() => {});
     if (!this.settings.acceptDms) {
       this.connection.request({ type: 'set_dm_privacy', accept: 'nobody' }).catch(() => {});
     }

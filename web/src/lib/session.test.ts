@@ -75,6 +75,7 @@ describe('Session', () => {
     expect(session.entryError).toBeNull();
     expect(session.chat.me?.id).toBe('1');
     expect(server.current.last('watch_presence')).toMatchObject({ on: true });
+    expect(server.current.last('watch_directory')).toMatchObject({ on: true });
   });
 
   it('maps refusal codes to fields', () => {

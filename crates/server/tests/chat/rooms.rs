@@ -405,6 +405,12 @@ async fn user_rooms_live_while_someone_is_in_them() {
 async fn the_directory_counts_members_live() {
     let server = TestServer::start().await;
     let mut watcher = server.guest("Watcher", 25).await;
+    assert!(matches!(
+        watcher
+            .request(json!({"type": "watch_directory", "on": true}))
+            .await,
+        Event::Ok { .. }
+    ));
     let mut alice = server.guest("Alice", 25).await;
     alice.join("marseille").await;
     let counts = watcher
@@ -413,6 +419,13 @@ async fn the_directory_counts_members_live() {
         })
         .await;
     assert!(matches!(counts, Event::RoomCounts { .. }));
+    // Alice does not watch the directory: the same second's counts, sent to
+    // the watcher before the watcher's event arrived, never reach her.
+    alice
+        .assert_none_before_pong("room counts without watch_directory", |e| {
+            matches!(e, Event::RoomCounts { .. })
+        })
+        .await;
     alice
         .request(json!({"type": "leave", "room": "marseille"}))
         .await;

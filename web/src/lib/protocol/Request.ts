@@ -50,6 +50,10 @@ on: boolean, } | { "type": "users" } & UserQuery | { "type": "watch_presence",
 /**
  * On or off.
  */
+on: boolean, } | { "type": "watch_directory", 
+/**
+ * On or off.
+ */
 on: boolean, } | { "type": "dm", 
 /**
  * Recipient.
