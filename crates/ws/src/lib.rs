@@ -1,28 +1,31 @@
 //! The WebSocket transport: JSON text frames in, JSON text frames out.
 //!
-//! Each connection has two tasks. The reader turns frames into commands for
-//! the hub and answers unreadable frames itself, without closing anything
-//! but that request (20 unreadable frames in a row do close the connection,
-//! with a reason). The writer owns the socket's write half: it takes every
-//! frame already queued for the connection and sends them in one write.
+//! After the HTTP upgrade (done by the web server), each connection is one
+//! task ([`connection`]) that decodes the client's frames with a sans-IO
+//! decoder ([`frame`]) and writes every frame the hub queued for it in one
+//! write. Unreadable frames are answered without closing anything but that
+//! request (20 in a row do close the connection, with a reason); a broken
+//! frame format closes it with status 1002, as RFC 6455 requires.
 //!
 //! Architecture invariant: this crate knows the WebSocket wire format and
 //! nothing of the rules; the hub knows the rules and nothing of WebSocket.
 
-mod reader;
-mod writer;
+mod connection;
+mod frame;
 
 use std::net::SocketAddr;
 
 use fastwebsockets::upgrade::UpgradeFut;
 use tchatche_hub::{ConnectionInfo, HubHandle, Transport};
 
-pub use reader::FrameLimits;
+pub use connection::FrameLimits;
 
 /// Runs one WebSocket connection until it closes.
 pub async fn serve(hub: HubHandle, upgrade: UpgradeFut, peer: SocketAddr, limits: FrameLimits) {
+    // The handshake library's own reader (and its buffer) is dropped at once:
+    // only the upgraded socket is kept.
     let socket = match upgrade.await {
-        Ok(socket) => socket,
+        Ok(socket) => socket.into_inner(),
         Err(error) => {
             tracing::debug!(%peer, %error, "websocket upgrade failed");
             return;
@@ -37,13 +40,7 @@ pub async fn serve(hub: HubHandle, upgrade: UpgradeFut, peer: SocketAddr, limits
     let Some(outbox) = connection.take_receiver() else {
         return;
     };
-    let (read_half, write_half) = tokio::io::split(socket.into_inner());
-    let (controls_tx, controls_rx) = tokio::sync::mpsc::channel(writer::CONTROL_QUEUE);
-    let close_watch = outbox.close_watch();
-    let writer = tokio::spawn(writer::run(write_half, outbox, controls_rx));
-    reader::run(read_half, &connection, close_watch, controls_tx, limits).await;
-    // Dropping the connection tells the hub; the writer ends when the hub
-    // drops its side of the queue or a close was asked.
+    connection::run(socket, &connection, outbox, limits).await;
+    // Dropping the connection tells the hub.
     drop(connection);
-    let _ = writer.await;
 }

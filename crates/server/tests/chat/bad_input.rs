@@ -1,6 +1,7 @@
 //! Bad input: each unreadable frame gets its own error and the connection
 //! stays usable; only sustained garbage closes it.
 
+use futures_util::StreamExt;
 use serde_json::json;
 use tchatche_protocol::Event;
 use tokio_tungstenite::tungstenite::Message;
@@ -55,6 +56,14 @@ async fn each_bad_frame_gets_a_specific_error_and_nothing_else_is_lost() {
             Message::text(format!(
                 r#"{{"type":"say","room":"paris","body":"{}"}}"#,
                 "x".repeat(17 * 1024)
+            )),
+            "frame_too_large",
+        ),
+        // Far above the limit: skipped as it arrives, never held, still answered.
+        (
+            Message::text(format!(
+                r#"{{"type":"say","room":"paris","body":"{}"}}"#,
+                "y".repeat(5 << 20)
             )),
             "frame_too_large",
         ),
@@ -126,6 +135,34 @@ async fn twenty_bad_frames_in_a_row_close_the_connection_with_a_reason() {
         alice.expect_closed().await.as_deref(),
         Some("too_many_bad_frames")
     );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_broken_frame_format_closes_with_a_protocol_error() {
+    let server = TestServer::start().await;
+    let mut alice = server.guest("Alice", 25).await;
+    // A reserved bit set without a negotiated extension (RFC 6455 §5.2).
+    let mut frame = Frame::message(b"{}".to_vec(), OpCode::Data(Data::Text), true);
+    frame.header_mut().rsv1 = true;
+    alice.send_message(Message::Frame(frame)).await;
+    let close = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            match alice.socket.next().await {
+                Some(Ok(Message::Close(close))) => return close,
+                Some(Ok(Message::Text(text))) => {
+                    assert!(!text.contains("closing"), "no closing event: {text}")
+                }
+                Some(Ok(_)) => {}
+                other => panic!("connection ended without a close frame: {other:?}"),
+            }
+        }
+    })
+    .await
+    .expect("a close frame");
+    let close = close.expect("a close code");
+    assert_eq!(u16::from(close.code), 1002);
+    assert_eq!(close.reason.as_str(), "protocol error");
     server.shutdown().await;
 }
 
