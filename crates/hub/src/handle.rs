@@ -138,6 +138,15 @@ impl HubHandle {
     }
 }
 
+/// Why [`Connection::try_request`] did not send.
+#[derive(Debug)]
+pub enum TryRequestError {
+    /// The hub's queue is full: here is the command back.
+    Busy(Command),
+    /// The hub has stopped.
+    Stopped,
+}
+
 /// One client's link to the hub. Dropping it tells the hub the client left.
 pub struct Connection {
     id: UserId,
@@ -169,6 +178,21 @@ impl Connection {
             })
             .await
             .map_err(|_| HubStopped)
+    }
+
+    /// Sends a command to the hub if its queue has room, without waiting;
+    /// gives the command back when the hub is busy, for [`Connection::request`].
+    pub fn try_request(&self, req: Option<u32>, command: Command) -> Result<(), TryRequestError> {
+        self.requests
+            .try_send(Request {
+                id: self.id,
+                req,
+                command,
+            })
+            .map_err(|error| match error {
+                mpsc::error::TrySendError::Full(request) => TryRequestError::Busy(request.command),
+                mpsc::error::TrySendError::Closed(_) => TryRequestError::Stopped,
+            })
     }
 
     /// Queues an event straight to this client, for answers the transport

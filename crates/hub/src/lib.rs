@@ -19,7 +19,7 @@ mod state;
 
 use std::sync::Arc;
 
-pub use handle::{Connection, ConnectionInfo, HubHandle, HubStopped, Transport};
+pub use handle::{Connection, ConnectionInfo, HubHandle, HubStopped, Transport, TryRequestError};
 pub use ids::now_ms;
 pub use outbox::{
     CloseWatch, Next, OutboxReceiver, Outgoing, QueueError, WireFormat, WriteStopped,

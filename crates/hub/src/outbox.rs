@@ -13,7 +13,7 @@ use std::time::Duration;
 use tchatche_protocol::{ErrorCode, Event};
 
 use tokio::io::{AsyncWrite, AsyncWriteExt};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Notify, mpsc};
 
 /// The wire formats a frame may be encoded into.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,7 +70,15 @@ impl std::fmt::Debug for Outgoing {
 #[derive(Clone)]
 pub struct OutboxSender {
     frames: mpsc::Sender<Outgoing>,
-    close: Arc<watch::Sender<Option<ErrorCode>>>,
+    close: Arc<CloseSignal>,
+}
+
+/// A connection's close request: the first reason given, and a way to wake
+/// whoever waits for it. (Much smaller than a `watch` channel, which matters
+/// when there is one per connection.)
+struct CloseSignal {
+    reason: OnceLock<ErrorCode>,
+    asked: Notify,
 }
 
 /// Why a frame could not be queued.
@@ -93,14 +101,9 @@ impl OutboxSender {
 
     /// Asks the connection to close with `reason`. The first reason wins.
     pub fn close(&self, reason: ErrorCode) {
-        self.close.send_if_modified(|slot| {
-            if slot.is_none() {
-                *slot = Some(reason);
-                true
-            } else {
-                false
-            }
-        });
+        if self.close.reason.set(reason).is_ok() {
+            self.close.asked.notify_waiters();
+        }
     }
 }
 
@@ -156,26 +159,25 @@ impl OutboxReceiver {
 
 /// Lets a task learn that its connection must close, and why.
 #[derive(Clone)]
-pub struct CloseWatch(watch::Receiver<Option<ErrorCode>>);
+pub struct CloseWatch(Arc<CloseSignal>);
 
 impl CloseWatch {
     /// The close reason, if a close was requested.
     pub fn reason(&self) -> Option<ErrorCode> {
-        *self.0.borrow()
+        self.0.reason.get().copied()
     }
 
     /// Waits until a close is requested. When every sender is gone without
     /// asking, this never completes: the queue's end says it instead.
     pub async fn closed(&mut self) -> ErrorCode {
-        let reason = self
-            .0
-            .wait_for(Option::is_some)
-            .await
-            .ok()
-            .and_then(|reason| *reason);
-        match reason {
-            Some(reason) => reason,
-            None => std::future::pending().await,
+        loop {
+            // Created before the check, the waiter cannot miss a request
+            // made between the check and the wait.
+            let asked = self.0.asked.notified();
+            if let Some(reason) = self.reason() {
+                return reason;
+            }
+            asked.await;
         }
     }
 }
@@ -243,15 +245,18 @@ pub async fn write_unless_too_slow<W: AsyncWrite + Unpin>(
 /// A new bounded queue of `capacity` frames.
 pub fn outbox(capacity: usize) -> (OutboxSender, OutboxReceiver) {
     let (frames_tx, frames_rx) = mpsc::channel(capacity.max(1));
-    let (close_tx, close_rx) = watch::channel(None);
+    let close = Arc::new(CloseSignal {
+        reason: OnceLock::new(),
+        asked: Notify::new(),
+    });
     (
         OutboxSender {
             frames: frames_tx,
-            close: Arc::new(close_tx),
+            close: Arc::clone(&close),
         },
         OutboxReceiver {
             frames: frames_rx,
-            close: CloseWatch(close_rx),
+            close: CloseWatch(close),
         },
     )
 }
@@ -289,6 +294,20 @@ mod tests {
         ));
         let mut watch = receiver.close_watch();
         assert_eq!(watch.closed().await, ErrorCode::TooSlow);
+    }
+
+    #[tokio::test]
+    async fn a_waiting_watch_wakes_when_a_close_is_asked() {
+        let (sender, receiver) = outbox(1);
+        let mut watch = receiver.close_watch();
+        let waiter = tokio::spawn(async move { watch.closed().await });
+        tokio::task::yield_now().await;
+        sender.close(ErrorCode::ShuttingDown);
+        let reason = tokio::time::timeout(Duration::from_secs(10), waiter).await;
+        assert!(
+            matches!(reason, Ok(Ok(ErrorCode::ShuttingDown))),
+            "{reason:?}"
+        );
     }
 
     #[tokio::test]

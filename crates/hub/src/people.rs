@@ -89,16 +89,19 @@ impl Hub {
         Ok(())
     }
 
+    /// The person of `band` who has this nickname (folded as at entry).
+    fn find_by_nick(&self, band: tchatche_protocol::Band, nick: &str) -> Option<(UserId, &Person)> {
+        let key = tchatche_safety::nickname::nickname_key(nick);
+        self.nicknames
+            .get(&key)
+            .and_then(|other| Some((*other, self.sessions.get(other)?.person.as_ref()?)))
+            .filter(|(_, person)| may_see(band, person.band))
+    }
+
     pub(crate) fn whois(&mut self, id: UserId, req: Option<u32>, nick: &str) -> Outcome {
         let now = Instant::now().into_std();
         let band = self.person(id, req)?.band;
-        let key = tchatche_safety::nickname::nickname_key(nick);
-        let found = self
-            .nicknames
-            .get(&key)
-            .and_then(|other| Some((*other, self.sessions.get(other)?.person.as_ref()?)))
-            .filter(|(_, person)| may_see(band, person.band));
-        let Some((other, person)) = found else {
+        let Some((other, person)) = self.find_by_nick(band, nick) else {
             return Err(refuse(req, ErrorCode::UserNotFound));
         };
         let event = Event::UserInfo {
@@ -267,6 +270,22 @@ impl Hub {
             person.conversations.insert(id);
         }
         Ok(())
+    }
+
+    /// A private message to a nickname: the recipient is found as `whois`
+    /// finds them, then everything is as for [`Hub::dm`].
+    pub(crate) fn dm_nick(
+        &mut self,
+        id: UserId,
+        req: Option<u32>,
+        nick: &str,
+        body: String,
+    ) -> Outcome {
+        let band = self.person(id, req)?.band;
+        let Some((to, _)) = self.find_by_nick(band, nick) else {
+            return Err(refuse(req, ErrorCode::UserNotFound));
+        };
+        self.dm(id, req, to, body)
     }
 
     pub(crate) fn dm_typing(&mut self, id: UserId, req: Option<u32>, to: UserId) -> Outcome {

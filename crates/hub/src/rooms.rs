@@ -242,13 +242,14 @@ impl Hub {
                 room: slug.to_owned(),
             },
         );
-        self.remove_member(band, slug, id);
+        let nick = self.person(id, req)?.nick.clone();
+        self.remove_member(band, slug, id, &nick);
         Ok(())
     }
 
     /// Takes a person out of a room's member list (their own room list is the
     /// caller's business), telling the others; an emptied user room goes away.
-    pub(crate) fn remove_member(&mut self, band: Band, slug: &str, id: UserId) {
+    pub(crate) fn remove_member(&mut self, band: Band, slug: &str, id: UserId, nick: &str) {
         let (state, to_close) = self.band_split(band);
         let Some(room) = state.rooms.get_mut(slug) else {
             return;
@@ -260,6 +261,7 @@ impl Hub {
         let frame = Outgoing::new(Event::MemberLeft {
             room: slug.to_owned(),
             user: id,
+            nick: nick.to_owned(),
         });
         fan_out(room.member_queues(), &frame, to_close);
         let emptied = room.members.is_empty();
@@ -603,6 +605,12 @@ impl Hub {
         keep: RoomRole,
     ) -> Outcome {
         let band = self.operated_room(id, req, slug)?;
+        let nick = self
+            .sessions
+            .get(&user)
+            .and_then(|session| session.person.as_ref())
+            .map(|person| person.nick.clone())
+            .unwrap_or_default();
         let (state, to_close) = self.band_split(band);
         let Some(room) = state.rooms.get_mut(slug) else {
             return Ok(());
@@ -612,10 +620,13 @@ impl Hub {
         };
         // An unchanged role announces nothing.
         if member.role != keep && member.role != role {
+            let previous = member.role;
             member.role = role;
             let frame = Outgoing::new(Event::MemberRole {
                 room: slug.to_owned(),
                 user,
+                nick,
+                previous,
                 role,
             });
             fan_out(room.member_queues(), &frame, to_close);
@@ -665,10 +676,12 @@ impl Hub {
                 fan_out(room.member_queues(), &frame, to_close);
             }
         }
+        let mut nick = String::new();
         if let Some(person) = self.sessions.get_mut(&user).and_then(|s| s.person.as_mut()) {
             person.rooms.retain(|joined| joined != slug);
+            nick.clone_from(&person.nick);
         }
-        self.remove_member(band, slug, user);
+        self.remove_member(band, slug, user, &nick);
         self.send(id, Event::Ok { req });
         Ok(())
     }
@@ -707,6 +720,37 @@ impl Hub {
             masks.retain(|existing| !existing.eq_ignore_ascii_case(&mask));
         }
         self.send(id, Event::Ok { req });
+        Ok(())
+    }
+
+    pub(crate) fn room_members(&mut self, id: UserId, req: Option<u32>, slug: &str) -> Outcome {
+        let now = Instant::now().into_std();
+        let band = self.person(id, req)?.band;
+        let room = self
+            .band(band)
+            .rooms
+            .get(slug)
+            .ok_or_else(|| refuse(req, ErrorCode::RoomNotFound))?;
+        if !room.members.contains_key(&id) {
+            return Err(refuse(req, ErrorCode::NotInRoom));
+        }
+        let members = room
+            .members
+            .iter()
+            .filter_map(|(member_id, member)| {
+                let person = self.sessions.get(member_id)?.person.as_ref()?;
+                Some(RoomMember {
+                    user: person.summary(*member_id, now),
+                    role: member.role,
+                })
+            })
+            .collect();
+        let event = Event::RoomMembers {
+            req,
+            room: slug.to_owned(),
+            members,
+        };
+        self.send(id, event);
         Ok(())
     }
 

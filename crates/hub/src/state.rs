@@ -492,6 +492,7 @@ impl Hub {
             Command::WatchPresence { on } => self.watch_presence(id, req, on),
             Command::WatchDirectory { on } => self.watch_directory(id, req, on),
             Command::Dm { to, body } => self.dm(id, req, to, body),
+            Command::DmNick { nick, body } => self.dm_nick(id, req, &nick, body),
             Command::RoomTyping { room } => self.room_typing(id, req, &room),
             Command::DmTyping { to } => self.dm_typing(id, req, to),
             Command::DmSeen { with, up_to } => self.dm_seen(id, req, with, up_to),
@@ -510,6 +511,7 @@ impl Hub {
                 self.set_mask(id, req, &room, MaskList::InviteExceptions, mask, on)
             }
             Command::RoomMasks { room } => self.room_masks(id, req, &room),
+            Command::RoomMembers { room } => self.room_members(id, req, &room),
             Command::Invite { room, user } => self.invite(id, req, &room, user),
             Command::SetAway { message } => self.set_away(id, req, message),
             Command::Whowas { nick } => self.whowas(id, req, &nick),
@@ -560,7 +562,7 @@ impl Hub {
             });
         }
         for slug in &person.rooms {
-            self.remove_member(band, slug, id);
+            self.remove_member(band, slug, id, &person.nick);
         }
         // Invitations die with the session: ids are never reused.
         for room in self.band_mut(band).rooms.values_mut() {

@@ -34,26 +34,6 @@ pub fn realname(user: &UserSummary) -> String {
     format!("{} {gender} {}", user.age, user.department)
 }
 
-/// The `req` a reply carries, if any.
-pub fn req_of(event: &Event) -> Option<u32> {
-    match event {
-        Event::Entered { req, .. }
-        | Event::RoomList { req, .. }
-        | Event::Joined { req, .. }
-        | Event::Left { req, .. }
-        | Event::Sent { req, .. }
-        | Event::UserList { req, .. }
-        | Event::UserInfo { req, .. }
-        | Event::RoomMasks { req, .. }
-        | Event::WhowasList { req, .. }
-        | Event::History { req, .. }
-        | Event::Ok { req }
-        | Event::Pong { req } => *req,
-        Event::Error(error) => error.req,
-        _ => None,
-    }
-}
-
 /// Channel modes as IRC shows them (`+mntl 10`).
 pub fn channel_modes(flags: &RoomFlags) -> String {
     let mut modes = String::from("+");

@@ -136,11 +136,6 @@ pub(crate) enum Pending {
         channel: String,
         notice: bool,
     },
-    FindForDm {
-        nick: String,
-        body: String,
-        notice: bool,
-    },
     Dm {
         nick: String,
         notice: bool,
@@ -178,6 +173,21 @@ pub(crate) enum Pending {
     Kick {
         channel: String,
         nick: String,
+    },
+    /// KICK by nickname: finding who it is first.
+    FindForKick {
+        channel: String,
+        slug: String,
+        nick: String,
+        reason: Option<String>,
+    },
+    /// MODE +o/+v by nickname: finding who it is first.
+    FindForRole {
+        channel: String,
+        slug: String,
+        nick: String,
+        operator: bool,
+        adding: bool,
     },
     FindForInvite {
         channel: String,
@@ -280,7 +290,6 @@ pub(crate) fn wildcard_match(mask: &str, text: &str) -> bool {
 pub(crate) struct Channel {
     pub topic: String,
     pub flags: tchatche_protocol::RoomFlags,
-    pub members: HashMap<UserId, (String, RoomRole)>,
 }
 
 /// One IRC client's state.
@@ -846,12 +855,12 @@ impl Session {
                 );
             } else {
                 self.request(
-                    Command::Whois {
-                        nick: target.to_owned(),
-                    },
-                    Pending::FindForDm {
+                    Command::DmNick {
                         nick: target.to_owned(),
                         body: text.clone(),
+                    },
+                    Pending::Dm {
+                        nick: target.to_owned(),
                         notice,
                     },
                 );
@@ -894,7 +903,13 @@ impl Session {
                 continue;
             };
             if self.channels.contains_key(&slug) {
-                self.send_names(&slug);
+                // The hub keeps the member list; sessions keep none.
+                self.request(
+                    Command::RoomMembers { room: slug.clone() },
+                    Pending::Names {
+                        channel: channel_name(&slug),
+                    },
+                );
             } else {
                 let query = UserQuery {
                     room: Some(slug.clone()),
@@ -947,12 +962,13 @@ impl Session {
         self.numeric(RPL_ENDOFNAMES, &[channel, "End of /NAMES list"]);
     }
 
-    fn send_names(&mut self, slug: &str) {
-        let Some(members) = self.channels.get(slug).map(|c| c.members.clone()) else {
-            return;
-        };
-        let mut members: Vec<_> = members.into_values().collect();
-        members.sort_by_key(|(nick, _)| nick.to_lowercase());
+    /// NAMES of a channel from a member list (the hub's, with standings).
+    fn names_of_members(&mut self, slug: &str, members: &[RoomMember]) {
+        let mut members: Vec<(&str, RoomRole)> = members
+            .iter()
+            .map(|member| (member.user.nick.as_str(), member.role))
+            .collect();
+        members.sort_by_cached_key(|(nick, _)| nick.to_lowercase());
         let entries = members
             .iter()
             .map(|(nick, role)| self.name_entry(nick, *role))
@@ -1046,18 +1062,6 @@ impl Session {
         self.request(Command::SetAway { message: text }, Pending::Away { away });
     }
 
-    /// The member id and nickname in a channel I track, by nickname.
-    fn member_by_nick(&self, slug: &str, nick: &str) -> Option<(UserId, String)> {
-        let lower = nick.to_lowercase();
-        self.channels
-            .get(slug)?
-            .members
-            .iter()
-            .find_map(|(id, (member_nick, _))| {
-                (member_nick.to_lowercase() == lower).then(|| (*id, member_nick.clone()))
-            })
-    }
-
     fn kick(&mut self, message: &Message) {
         let (Some(channel), Some(nicks)) = (message.param(0), message.param(1)) else {
             return self.numeric(ERR_NEEDMOREPARAMS, &["KICK", "Not enough parameters"]);
@@ -1071,23 +1075,17 @@ impl Session {
         }
         let reason = message.param(2).map(str::to_owned);
         for nick in nicks.split(',').filter(|n| !n.is_empty()) {
-            match self.member_by_nick(&slug, nick) {
-                Some((user, nick)) => self.request(
-                    Command::Kick {
-                        room: slug.clone(),
-                        user,
-                        reason: reason.clone(),
-                    },
-                    Pending::Kick {
-                        channel: channel.clone(),
-                        nick,
-                    },
-                ),
-                None => self.numeric(
-                    ERR_USERNOTINCHANNEL,
-                    &[nick, &channel, "They aren't on that channel"],
-                ),
-            }
+            self.request(
+                Command::Whois {
+                    nick: nick.to_owned(),
+                },
+                Pending::FindForKick {
+                    channel: channel.clone(),
+                    slug: slug.clone(),
+                    nick: nick.to_owned(),
+                    reason: reason.clone(),
+                },
+            );
         }
     }
 
@@ -1251,31 +1249,14 @@ impl Session {
                         return self
                             .numeric(ERR_NEEDMOREPARAMS, &["MODE", "Not enough parameters"]);
                     };
-                    let Some((user, _)) = self.member_by_nick(&slug, nick) else {
-                        let nick = nick.clone();
-                        self.numeric(
-                            ERR_USERNOTINCHANNEL,
-                            &[&nick, &channel, "They aren't on that channel"],
-                        );
-                        continue;
-                    };
-                    let command = if mode == 'o' {
-                        Command::Op {
-                            room: slug.clone(),
-                            user,
-                            on: adding,
-                        }
-                    } else {
-                        Command::Voice {
-                            room: slug.clone(),
-                            user,
-                            on: adding,
-                        }
-                    };
                     other_requests.push((
-                        command,
-                        Pending::SetMode {
+                        Command::Whois { nick: nick.clone() },
+                        Pending::FindForRole {
                             channel: channel.clone(),
+                            slug: slug.clone(),
+                            nick: nick.clone(),
+                            operator: mode == 'o',
+                            adding,
                         },
                     ));
                 }
@@ -1326,7 +1307,7 @@ impl Session {
     /// Handles one event from the hub. Room messages are not rendered here:
     /// the connection writes their shared encoding (see [`crate::render`]).
     pub fn on_event(&mut self, event: &Event) {
-        let req = crate::render::req_of(event);
+        let req = event.req();
         let (pending, label) = match req.and_then(|req| self.pending.remove(&req)) {
             Some((pending, label)) => (Some(pending), label),
             None => (None, None),
@@ -1361,20 +1342,28 @@ impl Session {
                 }
             }
             (Event::MemberJoined { room, member }, _) => self.member_joined(room, member),
-            (Event::MemberLeft { room, user }, _) => {
-                if let Some((nick, _)) = self
-                    .channels
-                    .get_mut(room)
-                    .and_then(|c| c.members.remove(user))
-                {
+            (Event::MemberLeft { room, nick, .. }, _) => {
+                if self.channels.contains_key(room) {
                     self.line(
-                        Some(&render::mask(&nick)),
+                        Some(&render::mask(nick)),
                         "PART",
                         &[&channel_name(room), "Left"],
                     );
                 }
             }
-            (Event::MemberRole { room, user, role }, _) => self.member_role(room, *user, *role),
+            (
+                Event::MemberRole {
+                    room,
+                    nick,
+                    previous,
+                    role,
+                    ..
+                },
+                _,
+            ) => self.member_role(room, nick, *previous, *role),
+            (Event::RoomMembers { room, members, .. }, Some(Pending::Names { .. })) => {
+                self.names_of_members(room, members)
+            }
             (Event::RoomUpdated { room }, _) => self.room_updated(room),
             (Event::Dm(message), pending) => {
                 let notice = matches!(pending, Some(Pending::Dm { notice: true, .. }));
@@ -1414,10 +1403,9 @@ impl Session {
                 },
                 _,
             ) => {
-                let Some(channel) = self.channels.get_mut(room) else {
+                if !self.channels.contains_key(room) {
                     return;
-                };
-                channel.members.remove(&user.id);
+                }
                 let name = channel_name(room);
                 let reason = if reason.is_empty() {
                     by.nick.clone()
@@ -1560,16 +1548,10 @@ impl Session {
 
     fn joined(&mut self, room: &RoomSummary, members: &[RoomMember]) {
         let channel = channel_name(&room.slug);
-        let mut state = Channel {
+        let state = Channel {
             topic: room.topic.clone(),
             flags: room.flags.clone(),
-            members: HashMap::new(),
         };
-        for member in members {
-            state
-                .members
-                .insert(member.user.id, (member.user.nick.clone(), member.role));
-        }
         self.channels.insert(room.slug.clone(), state);
         let me = render::mask(self.nick());
         if self.caps.extended_join {
@@ -1590,16 +1572,13 @@ impl Session {
                 );
             }
         }
-        self.send_names(&room.slug);
+        self.names_of_members(&room.slug, members);
     }
 
     fn member_joined(&mut self, room: &str, member: &RoomMember) {
-        let Some(channel) = self.channels.get_mut(room) else {
+        if !self.channels.contains_key(room) {
             return;
-        };
-        channel
-            .members
-            .insert(member.user.id, (member.user.nick.clone(), member.role));
+        }
         let source = render::mask(&member.user.nick);
         if self.caps.extended_join {
             let realname = render::realname(&member.user);
@@ -1613,16 +1592,10 @@ impl Session {
         }
     }
 
-    fn member_role(&mut self, room: &str, user: UserId, role: RoomRole) {
-        let Some(channel) = self.channels.get_mut(room) else {
+    fn member_role(&mut self, room: &str, nick: &str, previous: RoomRole, role: RoomRole) {
+        if !self.channels.contains_key(room) {
             return;
-        };
-        let Some(entry) = channel.members.get_mut(&user) else {
-            return;
-        };
-        let previous = entry.1;
-        entry.1 = role;
-        let nick = entry.0.clone();
+        }
         let change = match (previous, role) {
             (_, RoomRole::Voiced) => "+v",
             (RoomRole::Voiced, RoomRole::Member) => "-v",
@@ -1631,7 +1604,7 @@ impl Session {
             _ => return,
         };
         let server = self.server().to_owned();
-        self.line(Some(&server), "MODE", &[&channel_name(room), change, &nick]);
+        self.line(Some(&server), "MODE", &[&channel_name(room), change, nick]);
     }
 
     fn room_updated(&mut self, room: &RoomSummary) {
@@ -1668,16 +1641,55 @@ impl Session {
 
     fn user_info(&mut self, user: &UserSummary, rooms: &[String], pending: Pending) {
         match pending {
-            Pending::FindForDm {
-                nick: _,
-                body,
-                notice,
+            Pending::FindForKick {
+                channel,
+                slug,
+                nick,
+                reason,
             } => {
+                if !rooms.contains(&slug) {
+                    return self.numeric(
+                        ERR_USERNOTINCHANNEL,
+                        &[&nick, &channel, "They aren't on that channel"],
+                    );
+                }
                 let nick = user.nick.clone();
                 self.request(
-                    Command::Dm { to: user.id, body },
-                    Pending::Dm { nick, notice },
+                    Command::Kick {
+                        room: slug,
+                        user: user.id,
+                        reason,
+                    },
+                    Pending::Kick { channel, nick },
                 );
+            }
+            Pending::FindForRole {
+                channel,
+                slug,
+                nick,
+                operator,
+                adding,
+            } => {
+                if !rooms.contains(&slug) {
+                    return self.numeric(
+                        ERR_USERNOTINCHANNEL,
+                        &[&nick, &channel, "They aren't on that channel"],
+                    );
+                }
+                let command = if operator {
+                    Command::Op {
+                        room: slug,
+                        user: user.id,
+                        on: adding,
+                    }
+                } else {
+                    Command::Voice {
+                        room: slug,
+                        user: user.id,
+                        on: adding,
+                    }
+                };
+                self.request(command, Pending::SetMode { channel });
             }
             Pending::Whois { .. } => {
                 let nick = user.nick.clone();
@@ -1837,7 +1849,7 @@ impl Session {
                     _ => self.numeric(ERR_CANNOTSENDTOCHAN, &[&channel, &text]),
                 }
             }
-            Pending::FindForDm { nick, notice, .. } | Pending::Dm { nick, notice } => {
+            Pending::Dm { nick, notice } => {
                 if notice {
                     return;
                 }
@@ -1889,6 +1901,9 @@ impl Session {
             },
             Pending::FindForInvite { .. } => {
                 self.numeric(ERR_NOSUCHNICK, &[&text, "No such nick/channel"])
+            }
+            Pending::FindForKick { nick, .. } | Pending::FindForRole { nick, .. } => {
+                self.numeric(ERR_NOSUCHNICK, &[&nick, "No such nick/channel"])
             }
             Pending::Invite { channel, nick } => match code {
                 ErrorCode::NotOperator => self.numeric(

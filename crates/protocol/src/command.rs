@@ -86,6 +86,13 @@ pub enum Command {
         /// Text.
         body: String,
     },
+    /// Send a private message to a nickname (IRC's `PRIVMSG nick`).
+    DmNick {
+        /// Recipient's nickname (case and confusables folded).
+        nick: String,
+        /// Text.
+        body: String,
+    },
     /// I am typing in a room.
     RoomTyping {
         /// Room slug.
@@ -152,6 +159,11 @@ pub enum Command {
         /// Room slug.
         room: String,
     },
+    /// Every member of a room I am in, with their standing.
+    RoomMembers {
+        /// Room slug.
+        room: String,
+    },
     /// Invite someone into a room I am in (operators only when invite-only).
     Invite {
         /// Room slug.
@@ -209,6 +221,7 @@ impl Command {
         "watch_presence",
         "watch_directory",
         "dm",
+        "dm_nick",
         "room_typing",
         "dm_typing",
         "dm_seen",
@@ -218,6 +231,7 @@ impl Command {
         "ban",
         "invite_exception",
         "room_masks",
+        "room_members",
         "invite",
         "set_away",
         "whowas",

@@ -105,6 +105,8 @@ pub enum Event {
         room: String,
         /// Who.
         user: UserId,
+        /// Their nickname (so that a client needs no member list to say who).
+        nick: String,
     },
     /// Someone's standing changed in a room I am in.
     MemberRole {
@@ -112,6 +114,10 @@ pub enum Event {
         room: String,
         /// Who.
         user: UserId,
+        /// Their nickname.
+        nick: String,
+        /// Standing before the change.
+        previous: RoomRole,
         /// New standing.
         role: RoomRole,
     },
@@ -185,6 +191,17 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
         message: Option<String>,
+    },
+    /// Answer to `room_members`.
+    RoomMembers {
+        /// Request number.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        req: Option<u32>,
+        /// Room slug.
+        room: String,
+        /// Every member, with their standing.
+        members: Vec<RoomMember>,
     },
     /// Answer to `room_masks`.
     RoomMasks {
@@ -331,6 +348,47 @@ impl ErrorEvent {
 }
 
 impl Event {
+    /// The request number this event answers, if it is a reply. The match
+    /// names every variant, so a new reply cannot be forgotten here.
+    pub fn req(&self) -> Option<u32> {
+        match self {
+            Event::Entered { req, .. }
+            | Event::RoomList { req, .. }
+            | Event::Joined { req, .. }
+            | Event::Left { req, .. }
+            | Event::Sent { req, .. }
+            | Event::UserList { req, .. }
+            | Event::UserInfo { req, .. }
+            | Event::RoomMembers { req, .. }
+            | Event::RoomMasks { req, .. }
+            | Event::WhowasList { req, .. }
+            | Event::History { req, .. }
+            | Event::Ok { req }
+            | Event::Pong { req } => *req,
+            Event::Error(error) => error.req,
+            Event::Welcome { .. }
+            | Event::RoomCounts { .. }
+            | Event::RoomAdded { .. }
+            | Event::RoomUpdated { .. }
+            | Event::RoomRemoved { .. }
+            | Event::MemberJoined { .. }
+            | Event::MemberLeft { .. }
+            | Event::MemberRole { .. }
+            | Event::Message(_)
+            | Event::Mention { .. }
+            | Event::Kicked { .. }
+            | Event::Invited { .. }
+            | Event::Away { .. }
+            | Event::UserOnline { .. }
+            | Event::UserOffline { .. }
+            | Event::Dm(_)
+            | Event::RoomTyping { .. }
+            | Event::DmTyping { .. }
+            | Event::DmSeen { .. }
+            | Event::Closing { .. } => None,
+        }
+    }
+
     /// A `closing` event with the code's standard texts.
     pub fn closing(reason: ErrorCode) -> Event {
         Event::Closing {

@@ -180,6 +180,7 @@ fn name_of(event: &Event) -> &'static str {
         Event::Invited { .. } => "invited",
         Event::Away { .. } => "away",
         Event::RoomMasks { .. } => "room_masks",
+        Event::RoomMembers { .. } => "room_members",
         Event::WhowasList { .. } => "whowas_list",
         Event::History { .. } => "history",
         Event::UserOnline { .. } => "user_online",
@@ -289,10 +290,13 @@ fn one_of_each() -> Vec<Event> {
         Event::MemberLeft {
             room: "paris".into(),
             user: UserId(7),
+            nick: "Alice".into(),
         },
         Event::MemberRole {
             room: "paris".into(),
             user: UserId(7),
+            nick: "Alice".into(),
+            previous: RoomRole::Member,
             role: RoomRole::Voiced,
         },
         Event::Message(message.clone()),
@@ -335,6 +339,14 @@ fn one_of_each() -> Vec<Event> {
         Event::Away {
             user: author.clone(),
             message: None,
+        },
+        Event::RoomMembers {
+            req: Some(6),
+            room: "paris".into(),
+            members: vec![RoomMember {
+                user: user.clone(),
+                role: RoomRole::Operator,
+            }],
         },
         Event::RoomMasks {
             req: Some(6),

@@ -13,7 +13,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use tchatche_hub::{
-    CloseWatch, Connection, Next, OutboxReceiver, Outgoing, WireFormat, write_unless_too_slow,
+    CloseWatch, Connection, Next, OutboxReceiver, Outgoing, TryRequestError, WireFormat,
+    write_unless_too_slow,
 };
 use tchatche_protocol::{Command, ErrorCode, ErrorEvent, Event, decode_request, encode_event};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
@@ -111,8 +112,7 @@ pub(crate) async fn run<S: AsyncRead + AsyncWrite + Unpin>(
             Read::Ended => return,
             Read::Broken(error) => {
                 tracing::debug!(%error, "websocket frame format broken");
-                link.say_goodbye(None, CLOSE_PROTOCOL_ERROR, "protocol error")
-                    .await;
+                Box::pin(link.say_goodbye(None, CLOSE_PROTOCOL_ERROR, "protocol error")).await;
                 return;
             }
         }
@@ -120,7 +120,16 @@ pub(crate) async fn run<S: AsyncRead + AsyncWrite + Unpin>(
             let flow = match action {
                 Action::Request { req, command } => {
                     bad_frames = 0;
-                    link.send_to_hub(connection, req, command).await
+                    // Rarely waited for: the waiting future lives on the heap
+                    // only while the hub is busy, not in every connection.
+                    match connection.try_request(req, command) {
+                        Ok(()) => Flow::Continue,
+                        Err(TryRequestError::Busy(command)) => {
+                            Box::pin(link.send_to_hub(connection, req, command)).await
+                        }
+                        // The hub stopping ends the connection through the close watch.
+                        Err(TryRequestError::Stopped) => Flow::Continue,
+                    }
                 }
                 Action::Unreadable(error) => {
                     bad_frames += 1;
@@ -133,11 +142,11 @@ pub(crate) async fn run<S: AsyncRead + AsyncWrite + Unpin>(
                     let _ = connection.reply(Event::Error(error));
                     Flow::Continue
                 }
-                Action::Pong(payload) => link.control(opcode::PONG, &payload).await,
+                Action::Pong(payload) => Box::pin(link.control(opcode::PONG, &payload)).await,
                 Action::Close(payload) => {
                     link.buffer.clear();
                     append_frame(&mut link.buffer, opcode::CLOSE, &payload);
-                    link.finish().await;
+                    Box::pin(link.finish()).await;
                     Flow::Stop
                 }
             };
@@ -257,12 +266,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Link<S> {
             }
             Next::Close(reason) => {
                 let closing = (reason != ErrorCode::TooSlow).then_some(reason);
-                self.say_goodbye(closing, close_code(reason), reason.as_str())
-                    .await;
+                Box::pin(self.say_goodbye(closing, close_code(reason), reason.as_str())).await;
                 Flow::Stop
             }
             Next::Ended => {
-                self.say_goodbye(None, CLOSE_GOING_AWAY, "").await;
+                Box::pin(self.say_goodbye(None, CLOSE_GOING_AWAY, "")).await;
                 Flow::Stop
             }
         }

@@ -24,7 +24,9 @@ pub use connection::FrameLimits;
 pub async fn serve(hub: HubHandle, upgrade: UpgradeFut, peer: SocketAddr, limits: FrameLimits) {
     // The handshake library's own reader (and its buffer) is dropped at once:
     // only the upgraded socket is kept.
-    let socket = match upgrade.await {
+    // Boxed so that the handshake's state is not part of every connection's
+    // task for its whole life.
+    let socket = match Box::pin(upgrade).await {
         Ok(socket) => socket.into_inner(),
         Err(error) => {
             tracing::debug!(%peer, %error, "websocket upgrade failed");

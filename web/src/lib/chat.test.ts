@@ -78,14 +78,14 @@ describe('rooms', () => {
     apply(
       state,
       { type: 'member_joined', room: 'paris', member: { user: bob, role: 'member' } },
-      { type: 'member_role', room: 'paris', user: '1002', role: 'voiced' },
+      { type: 'member_role', room: 'paris', user: '1002', nick: 'Bob', previous: 'member', role: 'voiced' },
     );
     expect(state.rooms.paris.members.map((member) => [member.user.nick, member.role])).toEqual([
       ['Alice', 'member'],
       ['Bob', 'voiced'],
     ]);
     expect(state.rooms.paris.summary.members).toBe(2);
-    apply(state, { type: 'member_left', room: 'paris', user: '1002' }, { type: 'left', room: 'lyon' });
+    apply(state, { type: 'member_left', room: 'paris', user: '1002', nick: 'Bob' }, { type: 'left', room: 'lyon' });
     expect(state.rooms.paris.members).toHaveLength(1);
     expect(state.rooms.paris.summary.members).toBe(1);
     expect(state.rooms.lyon).toBeUndefined();

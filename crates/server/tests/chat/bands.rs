@@ -209,6 +209,18 @@ async fn private_messages_typing_and_seen_never_cross() {
         "user_not_found",
     )
     .await;
+    // By nickname too: the other band's nickname is nobody's.
+    adult
+        .refused(
+            json!({"type": "dm_nick", "nick": "lucas", "body": "salut"}),
+            "user_not_found",
+        )
+        .await;
+    teen.refused(
+        json!({"type": "dm_nick", "nick": "Marcel", "body": "salut"}),
+        "user_not_found",
+    )
+    .await;
     adult
         .refused(
             json!({"type": "dm_typing", "to": teen_id}),

@@ -6,6 +6,46 @@ use tchatche_protocol::Event;
 use crate::support::TestServer;
 
 #[tokio::test]
+async fn a_private_message_reaches_a_nickname_folded_as_at_entry() {
+    let server = TestServer::start().await;
+    let mut alice = server.guest("Alice", 25).await;
+    let mut bruno = server.guest("Bruno", 27).await;
+    // Case and confusables folded: a Cyrillic о stands for the Latin o.
+    let Event::Sent { id, .. } = alice
+        .request(json!({"type": "dm_nick", "nick": "BRUN\u{043e}", "body": "Salut"}))
+        .await
+    else {
+        panic!("dm_nick accepted")
+    };
+    let Event::Dm(received) = bruno.expect("the dm", |e| matches!(e, Event::Dm(_))).await else {
+        unreachable!()
+    };
+    assert_eq!(
+        (
+            received.id,
+            received.from.id,
+            received.to.id,
+            received.to.nick.as_str()
+        ),
+        (id, alice.id, bruno.id, "Bruno")
+    );
+    // The same checks as `dm`: nobody by that name, and oneself.
+    alice
+        .refused(
+            json!({"type": "dm_nick", "nick": "Zoé", "body": "Salut"}),
+            "user_not_found",
+        )
+        .await;
+    alice
+        .refused(
+            json!({"type": "dm_nick", "nick": "alice", "body": "Salut"}),
+            "dm_self",
+        )
+        .await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
 async fn two_people_talk_privately_with_typing_and_seen() {
     let server = TestServer::start().await;
     let mut alice = server.guest("Alice", 25).await;

@@ -187,12 +187,35 @@ async fn slow_mode_capacity_and_moderation_are_enforced() {
                 e,
                 Event::MemberRole {
                     role: RoomRole::Voiced,
+                    previous: RoomRole::Member,
                     ..
                 }
             )
         })
         .await;
     guest.say("salon-test", "merci").await;
+    // The current list, with standings, for clients that keep none.
+    let Event::RoomMembers { members, .. } = owner
+        .request(json!({"type": "room_members", "room": "salon-test"}))
+        .await
+    else {
+        panic!("room_members answered")
+    };
+    let mut standings: Vec<_> = members
+        .iter()
+        .map(|m| (m.user.id == guest.id, m.role))
+        .collect();
+    standings.sort_by_key(|(is_guest, _)| *is_guest);
+    assert_eq!(
+        standings,
+        vec![(false, RoomRole::Operator), (true, RoomRole::Voiced)]
+    );
+    owner
+        .refused(
+            json!({"type": "room_members", "room": "lyon"}),
+            "not_in_room",
+        )
+        .await;
 
     // A seeded moderated room refuses guests' messages.
     guest.join("annonces").await;
@@ -358,7 +381,7 @@ async fn user_rooms_live_while_someone_is_in_them() {
     bruno
         .expect(
             "Alice leaving",
-            |e| matches!(e, Event::MemberLeft { user, .. } if *user == alice.id),
+            |e| matches!(e, Event::MemberLeft { user, nick, .. } if *user == alice.id && nick == "Alice"),
         )
         .await;
     // Alice left but Bruno is still there: the room stays.

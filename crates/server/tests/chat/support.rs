@@ -177,18 +177,7 @@ pub struct Client {
 
 /// The `req` of a reply or error, if any.
 pub fn req_of(event: &Event) -> Option<u32> {
-    match event {
-        Event::Entered { req, .. }
-        | Event::RoomList { req, .. }
-        | Event::Joined { req, .. }
-        | Event::Left { req, .. }
-        | Event::Sent { req, .. }
-        | Event::UserList { req, .. }
-        | Event::Ok { req }
-        | Event::Pong { req } => *req,
-        Event::Error(error) => error.req,
-        _ => None,
-    }
+    event.req()
 }
 
 impl Client {

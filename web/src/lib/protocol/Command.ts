@@ -58,6 +58,14 @@ to: UserId,
 /**
  * Text.
  */
+body: string, } | { "type": "dm_nick", 
+/**
+ * Recipient's nickname (case and confusables folded).
+ */
+nick: string, 
+/**
+ * Text.
+ */
 body: string, } | { "type": "room_typing", 
 /**
  * Room slug.
@@ -127,6 +135,10 @@ mask: string,
  * Add (true) or remove (false).
  */
 on: boolean, } | { "type": "room_masks", 
+/**
+ * Room slug.
+ */
+room: string, } | { "type": "room_members", 
 /**
  * Room slug.
  */

@@ -114,7 +114,11 @@ room: string,
 /**
  * Who.
  */
-user: UserId, } | { "type": "member_role", 
+user: UserId, 
+/**
+ * Their nickname (so that a client needs no member list to say who).
+ */
+nick: string, } | { "type": "member_role", 
 /**
  * Room slug.
  */
@@ -123,6 +127,14 @@ room: string,
  * Who.
  */
 user: UserId, 
+/**
+ * Their nickname.
+ */
+nick: string, 
+/**
+ * Standing before the change.
+ */
+previous: RoomRole, 
 /**
  * New standing.
  */
@@ -206,7 +218,19 @@ user: Author,
 /**
  * Away message; absent: back.
  */
-message?: string, } | { "type": "room_masks", 
+message?: string, } | { "type": "room_members", 
+/**
+ * Request number.
+ */
+req?: number, 
+/**
+ * Room slug.
+ */
+room: string, 
+/**
+ * Every member, with their standing.
+ */
+members: Array<RoomMember>, } | { "type": "room_masks", 
 /**
  * Request number.
  */
