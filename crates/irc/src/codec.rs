@@ -65,6 +65,10 @@ impl LineBuffer {
                         return Some(Err(LineError::TooLong));
                     }
                 }
+                // An idle connection keeps no buffer.
+                if self.pending.is_empty() {
+                    self.pending = Vec::new();
+                }
                 return None;
             };
             let mut line: Vec<u8> = self.pending.drain(..=end).collect();

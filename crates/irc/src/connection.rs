@@ -9,11 +9,17 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::future::poll_fn;
+use std::mem::MaybeUninit;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
 use tchatche_hub::{
-    ConnectionInfo, HubHandle, Next, Outgoing, Transport, WireFormat, write_unless_too_slow,
+    ConnectionInfo, HubHandle, Next, Outgoing, Transport, TryRequestError, WireFormat,
+    write_unless_too_slow,
 };
 use tchatche_protocol::Event;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Instant;
 
 use crate::codec::LineBuffer;
@@ -28,6 +34,8 @@ const TIMEOUT_AFTER: Duration = Duration::from_secs(240);
 const MAX_BATCH: usize = 256;
 /// Time allowed to send the final ERROR line.
 const GOODBYE_TIMEOUT: Duration = Duration::from_secs(2);
+/// Bytes read from the socket at a time (on the stack, not kept).
+const SCRATCH: usize = 4096;
 /// Unusable lines in a row before the connection is closed.
 const MAX_BAD_LINES: u32 = 20;
 
@@ -50,11 +58,9 @@ pub async fn serve_connection<S>(
         return;
     };
     let mut close_watch = outbox.close_watch();
-    let (mut reader, mut writer) = tokio::io::split(stream);
+    let mut stream = std::pin::pin!(stream);
     let mut session = Session::new(settings);
     let mut lines = LineBuffer::new();
-    // Small: IRC lines are short, and most connections are idle most of the time.
-    let mut read_buffer = vec![0_u8; 1024];
     let mut batch: Vec<Outgoing> = Vec::new();
     let mut wire: Vec<u8> = Vec::new();
     let mut last_heard = Instant::now();
@@ -63,11 +69,12 @@ pub async fn serve_connection<S>(
     loop {
         let deadline = last_heard + if pinged { TIMEOUT_AFTER } else { PING_AFTER };
         tokio::select! {
-            read = reader.read(&mut read_buffer) => {
-                let Ok(read @ 1..) = read else { break };
+            read = poll_fn(|cx| poll_lines(cx, stream.as_mut(), &mut lines)) => {
+                if !read {
+                    break;
+                }
                 last_heard = Instant::now();
                 pinged = false;
-                lines.push(&read_buffer[..read]);
                 while let Some(line) = lines.next_line() {
                     match line {
                         Ok(line) => {
@@ -114,14 +121,23 @@ pub async fn serve_connection<S>(
             }
         }
         for (req, command) in session.requests.drain(..) {
-            if connection.request(req, command).await.is_err() {
+            // Rarely waited for: the waiting future lives on the heap only
+            // while the hub is busy, not in every connection's task.
+            let sent = match connection.try_request(req, command) {
+                Ok(()) => true,
+                Err(TryRequestError::Busy(command)) => {
+                    Box::pin(connection.request(req, command)).await.is_ok()
+                }
+                Err(TryRequestError::Stopped) => false,
+            };
+            if !sent {
                 session.quit = true;
             }
         }
         wire.extend_from_slice(session.out.as_bytes());
         session.out.clear();
         if !wire.is_empty() {
-            if write_unless_too_slow(&mut writer, &wire, &mut close_watch, GOODBYE_TIMEOUT)
+            if write_unless_too_slow(&mut stream, &wire, &mut close_watch, GOODBYE_TIMEOUT)
                 .await
                 .is_err()
             {
@@ -135,6 +151,26 @@ pub async fn serve_connection<S>(
         if session.quit {
             break;
         }
+    }
+}
+
+/// Reads what the socket has into the line buffer; false when the client
+/// closed its side or the socket failed. The read buffer lives on the stack
+/// of this call only: an idle connection holds none.
+fn poll_lines<S: AsyncRead>(
+    cx: &mut Context<'_>,
+    stream: Pin<&mut S>,
+    lines: &mut LineBuffer,
+) -> Poll<bool> {
+    let mut scratch = [MaybeUninit::<u8>::uninit(); SCRATCH];
+    let mut buf = ReadBuf::uninit(&mut scratch);
+    match stream.poll_read(cx, &mut buf) {
+        Poll::Pending => Poll::Pending,
+        Poll::Ready(Ok(())) if !buf.filled().is_empty() => {
+            lines.push(buf.filled());
+            Poll::Ready(true)
+        }
+        Poll::Ready(_) => Poll::Ready(false),
     }
 }
 
