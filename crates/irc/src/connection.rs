@@ -146,6 +146,8 @@ pub async fn serve_connection<S>(
             wire.clear();
             if outbox.is_empty() {
                 wire = Vec::new();
+                batch = Vec::new();
+                session.release_idle_buffers();
             }
         }
         if session.quit {

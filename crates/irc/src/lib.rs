@@ -67,10 +67,17 @@ pub async fn serve(
         let hub = hub.clone();
         let settings = Arc::clone(&settings);
         let tls = tls.clone();
-        tokio::spawn(async move {
-            match tls {
-                None => serve_connection(hub, stream, peer, settings).await,
-                Some(acceptor) => {
+        // Two tasks of their own sizes: a plain connection's task does not
+        // carry room for the TLS state.
+        match tls {
+            None => {
+                tokio::spawn(async move {
+                    serve_connection(hub, stream, peer, settings).await;
+                    drop(permit);
+                });
+            }
+            Some(acceptor) => {
+                tokio::spawn(async move {
                     // A client that never finishes its handshake holds nothing for long.
                     match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
                         Ok(Ok(stream)) => serve_connection(hub, stream, peer, settings).await,
@@ -79,9 +86,9 @@ pub async fn serve(
                         }
                         Err(_) => tracing::debug!(%peer, "IRC TLS handshake timed out"),
                     }
-                }
+                    drop(permit);
+                });
             }
-            drop(permit);
-        });
+        }
     }
 }

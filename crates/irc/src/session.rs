@@ -333,6 +333,27 @@ pub fn slug_of(channel: &str) -> Option<String> {
 }
 
 impl Session {
+    /// Frees the buffers kept from the last burst of work, once it is done:
+    /// most sessions are idle most of the time, and a fresh allocation costs
+    /// far less than the socket write that comes with the next burst.
+    pub fn release_idle_buffers(&mut self) {
+        if self.out.is_empty() {
+            self.out = String::new();
+        }
+        if self.requests.is_empty() {
+            self.requests = Vec::new();
+        }
+        if self.pending.is_empty() {
+            self.pending = HashMap::new();
+        }
+        if self.echo_labels.is_empty() {
+            self.echo_labels = HashMap::new();
+        }
+        if self.deferred.is_empty() {
+            self.deferred = std::collections::VecDeque::new();
+        }
+    }
+
     /// A new session, before registration.
     pub fn new(settings: Arc<IrcSettings>) -> Session {
         Session {
