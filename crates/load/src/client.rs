@@ -160,6 +160,14 @@ impl Client {
         Ok(joined.room.slug)
     }
 
+    /// Leaves the room `slug`.
+    pub async fn leave(&mut self, slug: &str) -> anyhow::Result<()> {
+        let command = Command::Leave {
+            room: slug.to_owned(),
+        };
+        self.request("leave", "left", command).await.map(drop)
+    }
+
     /// The bare connection, for a scenario's own read loop.
     pub fn into_socket(self) -> Socket {
         self.socket

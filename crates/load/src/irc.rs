@@ -295,6 +295,27 @@ impl IrcClient {
         .await
     }
 
+    /// Leaves `channel` and waits for the server to say so.
+    pub async fn part(&mut self, channel: &str) -> anyhow::Result<()> {
+        self.send(&format!("PART {channel}\r\n")).await?;
+        let own_prefix = format!("{}!", self.nick);
+        self.wait_for("part", |line| {
+            if line.command == "PART"
+                && line
+                    .source
+                    .is_some_and(|source| source.starts_with(&own_prefix))
+                && line.param(0).is_some_and(|c| c.eq_ignore_ascii_case(channel))
+            {
+                return Some(Ok(()));
+            }
+            if line.command == "442" || line.command == "403" {
+                return Some(Err(format!("{} {}", line.command, line.trailing())));
+            }
+            None
+        })
+        .await
+    }
+
     /// The connection, for a scenario's own loop.
     pub fn into_link(self) -> IrcLink {
         IrcLink {

@@ -131,6 +131,14 @@ impl SetUpClient {
         }
     }
 
+    /// Leaves the room `slug` (channel `#slug`).
+    pub async fn leave(&mut self, slug: &str) -> anyhow::Result<()> {
+        match self {
+            SetUpClient::Ws(client) => client.leave(slug).await,
+            SetUpClient::Irc(client) => client.part(&format!("#{slug}")).await,
+        }
+    }
+
     /// Creates a room and returns its slug. Over WebSocket with
     /// `create_room` and the display name `name`; over IRC by joining
     /// `#channel`, which creates the channel on any IRC server (and a room

@@ -14,6 +14,7 @@
 //!
 //! Architecture invariant: the tool only ever connects to a loopback address.
 
+mod big_room;
 mod client;
 mod descriptors;
 mod entry_storm;
@@ -74,6 +75,10 @@ enum Scenario {
     /// Scenario 7: room messages durably stored per second (reads the
     /// server's SQLite file).
     History(HistoryArgs),
+    /// One room filled to several sizes (default 1,000 to 10,000), one more
+    /// client joining and leaving it at each size: server CPU per join +
+    /// departure, per member (flat when joins and quits cost O(members)).
+    BigRoom(BigRoomArgs),
     /// Many clients in rooms; a few of them speak and everyone measures how
     /// fast the messages reach them (every knob of the scenarios above).
     Fanout(FanoutArgs),
@@ -209,6 +214,19 @@ struct ShootoutArgs {
     /// The p95 limit, in milliseconds.
     #[arg(long, default_value_t = 500)]
     p95_limit_ms: u64,
+}
+
+/// Options of the big room.
+#[derive(Debug, Args)]
+struct BigRoomArgs {
+    #[command(flatten)]
+    server: ServerArgs,
+    /// Room sizes, in order.
+    #[arg(long, value_delimiter = ',', default_values_t = [1000, 2500, 5000, 10000])]
+    sizes: Vec<usize>,
+    /// Join + departure cycles per size.
+    #[arg(long, default_value_t = 20)]
+    probes: usize,
 }
 
 /// Options of the private-message storm.
@@ -420,6 +438,19 @@ async fn run(scenario: Scenario) -> anyhow::Result<ExitCode> {
                 p95_limit_us: args.p95_limit_ms * 1000,
             };
             let report = shootout::run(&target, server.as_ref(), &config).await?;
+            report.print();
+            Ok(ExitCode::SUCCESS)
+        }
+        Scenario::BigRoom(args) => {
+            let transport = args.server.transport(TransportChoice::Ws);
+            let largest = args.sizes.iter().copied().max().unwrap_or(0) + 1;
+            let (target, server) = prepare(&args.server, transport, Some(largest))?;
+            let config = big_room::BigRoomConfig {
+                base: base_config(&args.server, transport),
+                sizes: args.sizes,
+                probes: args.probes.max(1),
+            };
+            let report = big_room::run(&target, server.as_ref(), &config).await?;
             report.print();
             Ok(ExitCode::SUCCESS)
         }

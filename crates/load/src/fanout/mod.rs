@@ -382,6 +382,14 @@ impl RunningFleet {
         measure_fanout(&self.rooms, &self.fleet, server, config).await
     }
 
+    /// The slugs of the rooms set up, in order.
+    pub fn room_slugs(&self) -> Vec<String> {
+        self.rooms
+            .iter()
+            .filter_map(|room| room.slug.clone())
+            .collect()
+    }
+
     /// Clients still connected.
     pub fn live(&self) -> usize {
         self.fleet.live.load(Ordering::Relaxed)
