@@ -11,7 +11,7 @@
 #   scripts/bench.sh idle --transport irc     # the same scenario over IRC
 #
 # Scenarios (tchatche-load --help): idle, fanout-max, fanout-rate, shootout,
-# dm-storm, entry-storm, history, fanout, smoke. `--transport ws|irc|mixed`
+# dm-storm, entry-storm, history, big-room, fanout, smoke. `--transport ws|irc|mixed`
 # picks the clients' wire (smoke: mixed, a third of the clients over IRC).
 # The server is told the IRC guest profile to give clients that send none
 # (irc.default_guest_profile), so plain IRC clients register as on any IRC
@@ -21,6 +21,9 @@
 # ${TMPDIR:-/tmp} and is removed on exit; the server log is printed first if
 # the run fails. Set KEEP_LOGS=1 to keep that folder. Nothing is written into
 # the work tree besides Cargo's target/ folder.
+#
+# SERVER_BIN=/path/to/tchatche measures another build of the server (an
+# earlier commit, for a before/after table) with this tree's load tool.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -45,7 +48,7 @@ else
     cargo build --quiet -p tchatche -p tchatche-load
     bin_dir="$target_dir/debug"
 fi
-server_bin="$bin_dir/tchatche"
+server_bin="${SERVER_BIN:-$bin_dir/tchatche}"
 load_bin="$bin_dir/tchatche-load"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/tchatche-bench.XXXXXX")

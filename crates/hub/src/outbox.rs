@@ -6,14 +6,16 @@
 //! close as too slow, so a client that stops reading costs a fixed amount of
 //! memory, never more.
 
-use std::sync::{Arc, OnceLock};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::task::{Poll, Waker};
 
 use bytes::Bytes;
 use std::time::Duration;
 use tchatche_protocol::{ErrorCode, Event};
 
 use tokio::io::{AsyncWrite, AsyncWriteExt};
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::Notify;
 
 /// The wire formats a frame may be encoded into.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,18 +69,42 @@ impl std::fmt::Debug for Outgoing {
 }
 
 /// The hub's (and the connection's own) side of an outbound queue.
-#[derive(Clone)]
-pub struct OutboxSender {
-    frames: mpsc::Sender<Outgoing>,
-    close: Arc<CloseSignal>,
+pub struct OutboxSender(Arc<Shared>);
+
+/// One connection's queue, shared by its senders and its receiver.
+///
+/// A plain mutex around a deque: every operation holds it for a few
+/// instructions, the hub and the connection's task are the only ones to
+/// take it, and an empty queue owns no allocation. (A tokio channel costs
+/// about 900 bytes per connection before the first frame; this costs about
+/// 150, which matters with one queue per connection.)
+struct Shared {
+    state: Mutex<State>,
+    /// Most frames queued at once.
+    capacity: usize,
+    /// Wakes whoever waits for a close request ([`CloseWatch::closed`]).
+    close_asked: Notify,
 }
 
-/// A connection's close request: the first reason given, and a way to wake
-/// whoever waits for it. (Much smaller than a `watch` channel, which matters
-/// when there is one per connection.)
-struct CloseSignal {
-    reason: OnceLock<ErrorCode>,
-    asked: Notify,
+struct State {
+    frames: VecDeque<Outgoing>,
+    /// The receiver's waker while it waits for frames.
+    waker: Option<Waker>,
+    /// The first close reason asked for.
+    close: Option<ErrorCode>,
+    /// Senders alive; at zero nothing more can come.
+    senders: usize,
+    receiver_alive: bool,
+}
+
+impl Shared {
+    /// The state, even if a panic elsewhere poisoned the lock: every
+    /// operation leaves it consistent before anything can panic.
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// Why a frame could not be queued.
@@ -93,16 +119,59 @@ pub enum QueueError {
 impl OutboxSender {
     /// Queues a frame without waiting.
     pub fn push(&self, frame: Outgoing) -> Result<(), QueueError> {
-        self.frames.try_send(frame).map_err(|error| match error {
-            mpsc::error::TrySendError::Full(_) => QueueError::Full,
-            mpsc::error::TrySendError::Closed(_) => QueueError::Closed,
-        })
+        let waker = {
+            let mut state = self.0.state();
+            if !state.receiver_alive {
+                return Err(QueueError::Closed);
+            }
+            if state.frames.len() >= self.0.capacity {
+                return Err(QueueError::Full);
+            }
+            state.frames.push_back(frame);
+            state.waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        Ok(())
     }
 
     /// Asks the connection to close with `reason`. The first reason wins.
     pub fn close(&self, reason: ErrorCode) {
-        if self.close.reason.set(reason).is_ok() {
-            self.close.asked.notify_waiters();
+        let waker = {
+            let mut state = self.0.state();
+            if state.close.is_some() {
+                return;
+            }
+            state.close = Some(reason);
+            state.waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        self.0.close_asked.notify_waiters();
+    }
+}
+
+impl Clone for OutboxSender {
+    fn clone(&self) -> OutboxSender {
+        self.0.state().senders += 1;
+        OutboxSender(Arc::clone(&self.0))
+    }
+}
+
+impl Drop for OutboxSender {
+    fn drop(&mut self) {
+        let waker = {
+            let mut state = self.0.state();
+            state.senders -= 1;
+            if state.senders > 0 {
+                return;
+            }
+            state.waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
         }
     }
 }
@@ -119,52 +188,77 @@ pub enum Next {
 }
 
 /// The connection writer's side of an outbound queue.
-pub struct OutboxReceiver {
-    frames: mpsc::Receiver<Outgoing>,
-    close: CloseWatch,
-}
+pub struct OutboxReceiver(Arc<Shared>);
 
 impl OutboxReceiver {
     /// Waits for frames or a close request. On [`Next::Frames`], `batch` holds
     /// every frame already queued, up to `max`, so the writer can send them
     /// in one socket write. A close request wins over queued frames.
+    /// Cancel safe: nothing is taken from the queue unless it returns.
     pub async fn next(&mut self, batch: &mut Vec<Outgoing>, max: usize) -> Next {
-        if let Some(reason) = self.close.reason() {
-            return Next::Close(reason);
-        }
-        tokio::select! {
-            biased;
-            reason = self.close.closed() => Next::Close(reason),
-            received = self.frames.recv_many(batch, max) => {
-                if received == 0 { Next::Ended } else { Next::Frames }
+        std::future::poll_fn(|cx| {
+            let mut state = self.0.state();
+            if let Some(reason) = state.close {
+                return Poll::Ready(Next::Close(reason));
             }
-        }
+            if !state.frames.is_empty() {
+                let take = state.frames.len().min(max.max(1));
+                batch.extend(state.frames.drain(..take));
+                // An idle connection keeps no queue allocation.
+                if state.frames.is_empty() {
+                    state.frames = VecDeque::new();
+                }
+                return Poll::Ready(Next::Frames);
+            }
+            if state.senders == 0 {
+                return Poll::Ready(Next::Ended);
+            }
+            match &mut state.waker {
+                Some(waker) if waker.will_wake(cx.waker()) => {}
+                slot => *slot = Some(cx.waker().clone()),
+            }
+            Poll::Pending
+        })
+        .await
     }
 
-    /// A handle another task (the connection's reader) can wait on.
+    /// A handle the connection can wait on while it writes.
     pub fn close_watch(&self) -> CloseWatch {
-        self.close.clone()
+        CloseWatch(Arc::clone(&self.0))
     }
 
     /// Frames still queued (for tests and metrics).
     pub fn len(&self) -> usize {
-        self.frames.len()
+        self.0.state().frames.len()
     }
 
     /// Whether no frame is queued.
     pub fn is_empty(&self) -> bool {
-        self.frames.is_empty()
+        self.0.state().frames.is_empty()
+    }
+}
+
+impl Drop for OutboxReceiver {
+    fn drop(&mut self) {
+        let frames = {
+            let mut state = self.0.state();
+            state.receiver_alive = false;
+            state.waker = None;
+            std::mem::take(&mut state.frames)
+        };
+        // Frames are dropped outside the lock.
+        drop(frames);
     }
 }
 
 /// Lets a task learn that its connection must close, and why.
 #[derive(Clone)]
-pub struct CloseWatch(Arc<CloseSignal>);
+pub struct CloseWatch(Arc<Shared>);
 
 impl CloseWatch {
     /// The close reason, if a close was requested.
     pub fn reason(&self) -> Option<ErrorCode> {
-        self.0.reason.get().copied()
+        self.0.state().close
     }
 
     /// Waits until a close is requested. When every sender is gone without
@@ -173,7 +267,7 @@ impl CloseWatch {
         loop {
             // Created before the check, the waiter cannot miss a request
             // made between the check and the wait.
-            let asked = self.0.asked.notified();
+            let asked = self.0.close_asked.notified();
             if let Some(reason) = self.reason() {
                 return reason;
             }
@@ -244,21 +338,18 @@ pub async fn write_unless_too_slow<W: AsyncWrite + Unpin>(
 
 /// A new bounded queue of `capacity` frames.
 pub fn outbox(capacity: usize) -> (OutboxSender, OutboxReceiver) {
-    let (frames_tx, frames_rx) = mpsc::channel(capacity.max(1));
-    let close = Arc::new(CloseSignal {
-        reason: OnceLock::new(),
-        asked: Notify::new(),
+    let shared = Arc::new(Shared {
+        state: Mutex::new(State {
+            frames: VecDeque::new(),
+            waker: None,
+            close: None,
+            senders: 1,
+            receiver_alive: true,
+        }),
+        capacity: capacity.max(1),
+        close_asked: Notify::new(),
     });
-    (
-        OutboxSender {
-            frames: frames_tx,
-            close: Arc::clone(&close),
-        },
-        OutboxReceiver {
-            frames: frames_rx,
-            close: CloseWatch(close),
-        },
-    )
+    (OutboxSender(Arc::clone(&shared)), OutboxReceiver(shared))
 }
 
 #[cfg(test)]
@@ -308,6 +399,35 @@ mod tests {
             matches!(reason, Ok(Ok(ErrorCode::ShuttingDown))),
             "{reason:?}"
         );
+    }
+
+    #[tokio::test]
+    async fn a_push_wakes_a_waiting_receiver_and_an_idle_queue_holds_nothing() {
+        let (sender, mut receiver) = outbox(4);
+        let waiter = tokio::spawn(async move {
+            let mut batch = Vec::new();
+            let next = receiver.next(&mut batch, 8).await;
+            (next, batch.len(), receiver)
+        });
+        tokio::task::yield_now().await;
+        assert_eq!(sender.push(pong(1)), Ok(()));
+        let woken = tokio::time::timeout(Duration::from_secs(10), waiter).await;
+        let Ok(Ok((Next::Frames, 1, receiver))) = woken else {
+            panic!("the receiver was not woken with the frame");
+        };
+        assert_eq!(receiver.0.state().frames.capacity(), 0);
+    }
+
+    #[tokio::test]
+    async fn every_clone_is_a_sender_and_a_gone_receiver_refuses_frames() {
+        let (sender, mut receiver) = outbox(4);
+        let clone = sender.clone();
+        drop(sender);
+        assert_eq!(clone.push(pong(1)), Ok(()));
+        let mut batch = Vec::new();
+        assert!(matches!(receiver.next(&mut batch, 8).await, Next::Frames));
+        drop(receiver);
+        assert_eq!(clone.push(pong(2)), Err(QueueError::Closed));
     }
 
     #[tokio::test]

@@ -99,9 +99,7 @@ pub async fn run(
         };
         let transport = config.base.transport.of(0, 0);
         let mut probe = SetUpClient::connect(target, transport, PROBE_SOURCE).await?;
-        probe
-            .enter(&format!("sonde{}", members % 100_000))
-            .await?;
+        probe.enter(&format!("sonde{}", members % 100_000)).await?;
         let mut joins = Vec::with_capacity(config.probes);
         let mut leaves = Vec::with_capacity(config.probes);
         let cpu_start = server.and_then(|server| server.cpu_seconds().ok());

@@ -304,7 +304,9 @@ impl IrcClient {
                 && line
                     .source
                     .is_some_and(|source| source.starts_with(&own_prefix))
-                && line.param(0).is_some_and(|c| c.eq_ignore_ascii_case(channel))
+                && line
+                    .param(0)
+                    .is_some_and(|c| c.eq_ignore_ascii_case(channel))
             {
                 return Some(Ok(()));
             }
