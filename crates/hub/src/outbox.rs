@@ -292,24 +292,14 @@ pub async fn write_unless_too_slow<W: AsyncWrite + Unpin>(
     goodbye: Duration,
 ) -> Result<(), WriteStopped> {
     let mut offset = 0;
-    let mut deadline = None;
     while offset < buffer.len() {
-        let written = match deadline {
-            Some(deadline) => tokio::time::timeout_at(deadline, socket.write(&buffer[offset..]))
-                .await
-                .map_err(|_| WriteStopped)?,
-            None => tokio::select! {
-                biased;
-                reason = close_watch.closed() => {
-                    if reason == ErrorCode::TooSlow {
-                        return Err(WriteStopped);
-                    }
-                    deadline = Some(tokio::time::Instant::now() + goodbye);
-                    continue;
-                }
-                // `write` is cancel safe: when the other branch wins, nothing was written.
-                written = socket.write(&buffer[offset..]) => written,
-            },
+        let written = tokio::select! {
+            biased;
+            reason = close_watch.closed() => {
+                return finish_unless_too_slow(socket, &buffer[offset..], reason, goodbye).await;
+            }
+            // `write` is cancel safe: when the other branch wins, nothing was written.
+            written = socket.write(&buffer[offset..]) => written,
         };
         match written {
             Ok(0) | Err(_) => return Err(WriteStopped),
@@ -318,22 +308,36 @@ pub async fn write_unless_too_slow<W: AsyncWrite + Unpin>(
     }
     // Layers such as TLS hold written bytes until flushed; plain TCP flushes
     // at once. A flush stuck on a client that stopped reading ends like a write.
-    let flushed = match deadline {
-        Some(deadline) => tokio::time::timeout_at(deadline, socket.flush())
-            .await
-            .map_err(|_| WriteStopped)?,
-        None => tokio::select! {
-            biased;
-            reason = close_watch.closed() => {
-                if reason == ErrorCode::TooSlow {
-                    return Err(WriteStopped);
-                }
-                tokio::time::timeout(goodbye, socket.flush()).await.map_err(|_| WriteStopped)?
-            }
-            flushed = socket.flush() => flushed,
-        },
+    let flushed = tokio::select! {
+        biased;
+        reason = close_watch.closed() => {
+            return finish_unless_too_slow(socket, &[], reason, goodbye).await;
+        }
+        flushed = socket.flush() => flushed,
     };
     flushed.map_err(|_| WriteStopped)
+}
+
+/// A close was asked in the middle of a write: abandon it if the client is
+/// too slow, else finish it (and flush) within `goodbye`. Boxed: rare, and
+/// its timer would otherwise be part of every connection's task.
+async fn finish_unless_too_slow<W: AsyncWrite + Unpin>(
+    socket: &mut W,
+    rest: &[u8],
+    reason: ErrorCode,
+    goodbye: Duration,
+) -> Result<(), WriteStopped> {
+    if reason == ErrorCode::TooSlow {
+        return Err(WriteStopped);
+    }
+    let finish = Box::pin(tokio::time::timeout(goodbye, async {
+        socket.write_all(rest).await?;
+        socket.flush().await
+    }));
+    match finish.await {
+        Ok(Ok(())) => Ok(()),
+        _ => Err(WriteStopped),
+    }
 }
 
 /// A new bounded queue of `capacity` frames.

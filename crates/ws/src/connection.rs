@@ -44,10 +44,12 @@ pub struct FrameLimits {
     pub max_bad_frames: u32,
 }
 
-/// What the frames of one read ask for, in order.
+/// What the frames of one read ask for, in order. (Boxed payloads keep it
+/// small: it is held across awaits, so its size is part of every
+/// connection's task.)
 enum Action {
-    Request { req: Option<u32>, command: Command },
-    Unreadable(ErrorEvent),
+    Request(Box<(Option<u32>, Command)>),
+    Unreadable(Box<ErrorEvent>),
     Pong(Vec<u8>),
     Close(Vec<u8>),
 }
@@ -118,17 +120,22 @@ pub(crate) async fn run<S: AsyncRead + AsyncWrite + Unpin>(
         }
         for action in actions.drain(..) {
             let flow = match action {
-                Action::Request { req, command } => {
+                Action::Request(request) => {
                     bad_frames = 0;
+                    let (req, command) = *request;
                     // Rarely waited for: the waiting future lives on the heap
                     // only while the hub is busy, not in every connection.
-                    match connection.try_request(req, command) {
-                        Ok(()) => Flow::Continue,
+                    let waiting = match connection.try_request(req, command) {
+                        Ok(()) => None,
                         Err(TryRequestError::Busy(command)) => {
-                            Box::pin(link.send_to_hub(connection, req, command)).await
+                            Some(Box::pin(link.send_to_hub(connection, req, command)))
                         }
                         // The hub stopping ends the connection through the close watch.
-                        Err(TryRequestError::Stopped) => Flow::Continue,
+                        Err(TryRequestError::Stopped) => None,
+                    };
+                    match waiting {
+                        Some(waiting) => waiting.await,
+                        None => Flow::Continue,
                     }
                 }
                 Action::Unreadable(error) => {
@@ -139,7 +146,7 @@ pub(crate) async fn run<S: AsyncRead + AsyncWrite + Unpin>(
                         break;
                     }
                     // A full queue means the connection is already closing as too slow.
-                    let _ = connection.reply(Event::Error(error));
+                    let _ = connection.reply(Event::Error(*error));
                     Flow::Continue
                 }
                 Action::Pong(payload) => Box::pin(link.control(opcode::PONG, &payload)).await,
@@ -183,20 +190,17 @@ fn poll_frames<S: AsyncRead + Unpin>(
             let decoded = decoder.feed(buf.filled_mut(), &mut |item| {
                 actions.push(match item {
                     Item::Message(payload) => match decode_request(payload) {
-                        Ok(request) => Action::Request {
-                            req: request.req,
-                            command: request.command,
-                        },
-                        Err(error) => Action::Unreadable(error),
+                        Ok(request) => Action::Request(Box::new((request.req, request.command))),
+                        Err(error) => Action::Unreadable(Box::new(error)),
                     },
-                    Item::TooLarge => Action::Unreadable(
+                    Item::TooLarge => Action::Unreadable(Box::new(
                         ErrorEvent::new(None, ErrorCode::FrameTooLarge)
                             .with_detail(format!("limit {} bytes", max_frame_bytes)),
-                    ),
-                    Item::OrphanContinuation => Action::Unreadable(
+                    )),
+                    Item::OrphanContinuation => Action::Unreadable(Box::new(
                         ErrorEvent::new(None, ErrorCode::BadJson)
                             .with_detail("continuation frame without a first frame"),
-                    ),
+                    )),
                     Item::Ping(payload) => Action::Pong(payload.to_vec()),
                     Item::Close(payload) => Action::Close(payload.to_vec()),
                 });
