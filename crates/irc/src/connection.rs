@@ -15,7 +15,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use tchatche_hub::{
-    ConnectionInfo, HubHandle, Next, Outgoing, Transport, TryRequestError, WireFormat,
+    Connection, ConnectionInfo, HubHandle, Next, Outgoing, Transport, TryRequestError, WireFormat,
     write_unless_too_slow,
 };
 use tchatche_protocol::Event;
@@ -39,21 +39,39 @@ const SCRATCH: usize = 4096;
 /// Unusable lines in a row before the connection is closed.
 const MAX_BAD_LINES: u32 = 20;
 
-/// Runs one IRC connection until it closes.
-pub async fn serve_connection<S>(
-    hub: HubHandle,
+/// Joins the hub now and returns the connection's task, to spawn or await;
+/// `guard` (a connection-limit permit, say) is dropped when it ends. `None`
+/// when the hub has stopped.
+///
+/// The task holds only what the connection needs, not the hub handle:
+/// memory per connection is what limits how many one server holds.
+pub fn connection_task<S, G>(
+    hub: &HubHandle,
     stream: S,
     peer: SocketAddr,
     settings: Arc<IrcSettings>,
-) where
+    guard: G,
+) -> Option<impl Future<Output = ()> + Send + 'static>
+where
     S: AsyncRead + AsyncWrite + Send + 'static,
+    G: Send + 'static,
 {
-    let Ok(mut connection) = hub.connect(ConnectionInfo {
-        peer,
-        transport: Transport::Irc,
-    }) else {
-        return;
-    };
+    let connection = hub
+        .connect(ConnectionInfo {
+            peer,
+            transport: Transport::Irc,
+        })
+        .ok()?;
+    Some(run(connection, stream, settings, guard))
+}
+
+/// Runs one IRC connection until it closes.
+async fn run<S, G>(mut connection: Connection, stream: S, settings: Arc<IrcSettings>, guard: G)
+where
+    S: AsyncRead + AsyncWrite + Send + 'static,
+    G: Send + 'static,
+{
+    let _guard = guard;
     let Some(mut outbox) = connection.take_receiver() else {
         return;
     };

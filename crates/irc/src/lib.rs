@@ -25,7 +25,7 @@ use tchatche_hub::HubHandle;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 
-pub use connection::serve_connection;
+pub use connection::connection_task;
 pub use session::IrcSettings;
 
 /// Time a TLS client has to finish its handshake.
@@ -64,29 +64,32 @@ pub async fn serve(
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let hub = hub.clone();
         let settings = Arc::clone(&settings);
-        let tls = tls.clone();
-        // Two tasks of their own sizes: a plain connection's task does not
-        // carry room for the TLS state.
-        match tls {
+        // A plain connection's task is the connection itself, sized for it
+        // alone (not for the TLS state, nor for the hub handle).
+        match tls.clone() {
             None => {
-                tokio::spawn(async move {
-                    serve_connection(hub, stream, peer, settings).await;
-                    drop(permit);
-                });
+                if let Some(task) = connection_task(&hub, stream, peer, settings, permit) {
+                    tokio::spawn(task);
+                }
             }
             Some(acceptor) => {
+                let hub = hub.clone();
                 tokio::spawn(async move {
                     // A client that never finishes its handshake holds nothing for long.
                     match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                        Ok(Ok(stream)) => serve_connection(hub, stream, peer, settings).await,
+                        Ok(Ok(stream)) => {
+                            if let Some(task) =
+                                connection_task(&hub, stream, peer, settings, permit)
+                            {
+                                task.await;
+                            }
+                        }
                         Ok(Err(error)) => {
                             tracing::debug!(%peer, %error, "IRC TLS handshake failed")
                         }
                         Err(_) => tracing::debug!(%peer, "IRC TLS handshake timed out"),
                     }
-                    drop(permit);
                 });
             }
         }

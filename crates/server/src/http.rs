@@ -78,10 +78,13 @@ async fn websocket(
                 .into_response();
         }
     };
-    tokio::spawn(async move {
-        tchatche_ws::serve(state.hub, socket, peer, state.limits).await;
-        drop(permit);
-    });
+    tokio::spawn(tchatche_ws::serve(
+        state.hub,
+        socket,
+        peer,
+        state.limits,
+        permit,
+    ));
     response.into_response()
 }
 

@@ -83,10 +83,11 @@ struct Link<S> {
 /// Runs the connection until it closes.
 pub(crate) async fn run<S: AsyncRead + AsyncWrite + Unpin>(
     socket: S,
-    connection: &Connection,
+    connection: Connection,
     outbox: OutboxReceiver,
     limits: FrameLimits,
 ) {
+    let connection = &connection;
     let close_watch = outbox.close_watch();
     let mut link = Link {
         socket,

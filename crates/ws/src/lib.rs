@@ -20,8 +20,19 @@ use tchatche_hub::{ConnectionInfo, HubHandle, Transport};
 
 pub use connection::FrameLimits;
 
-/// Runs one WebSocket connection until it closes.
-pub async fn serve(hub: HubHandle, upgrade: UpgradeFut, peer: SocketAddr, limits: FrameLimits) {
+/// Completes the upgrade, then runs the connection in a task of its own
+/// until it closes; `guard` (a connection-limit permit, say) is dropped then.
+///
+/// The connection's task holds only what the connection needs: not the
+/// handshake's state nor the hub handle, which are this function's and end
+/// with it. (Memory per connection is what limits how many one server holds.)
+pub async fn serve<G: Send + 'static>(
+    hub: HubHandle,
+    upgrade: UpgradeFut,
+    peer: SocketAddr,
+    limits: FrameLimits,
+    guard: G,
+) {
     // The handshake library's own reader (and its buffer) is dropped at once:
     // only the upgraded socket is kept.
     // Boxed so that the handshake's state is not part of every connection's
@@ -42,7 +53,9 @@ pub async fn serve(hub: HubHandle, upgrade: UpgradeFut, peer: SocketAddr, limits
     let Some(outbox) = connection.take_receiver() else {
         return;
     };
-    connection::run(socket, &connection, outbox, limits).await;
-    // Dropping the connection tells the hub.
-    drop(connection);
+    tokio::spawn(async move {
+        // Dropping the connection (at the end of `run`) tells the hub.
+        connection::run(socket, connection, outbox, limits).await;
+        drop(guard);
+    });
 }
