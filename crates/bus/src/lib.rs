@@ -203,6 +203,7 @@ mod tests {
                 author: Author {
                     id: UserId(1),
                     nick: "alice".into(),
+                    member: false,
                 },
                 body: body.into(),
                 at: 0,

@@ -5,7 +5,8 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
 use crate::{
-    Config, EntryConfig, HistoryConfig, IrcConfig, LimitsConfig, ServerConfig, default_rooms,
+    AccountsConfig, Config, EntryConfig, HistoryConfig, IrcConfig, LimitsConfig, ServerConfig,
+    default_rooms,
 };
 
 /// Nickname roots reserved for staff and the service (lower-case ASCII; the
@@ -89,6 +90,7 @@ impl Default for Config {
             limits: LimitsConfig::default(),
             history: HistoryConfig::default(),
             irc: IrcConfig::default(),
+            accounts: AccountsConfig::default(),
             rooms: default_rooms(),
         }
     }
@@ -146,6 +148,21 @@ impl Default for LimitsConfig {
             max_rooms_per_user: 20,
             max_created_rooms_per_user: 3,
             typing_max_room_members: 50,
+        }
+    }
+}
+
+impl Default for AccountsConfig {
+    fn default() -> Self {
+        AccountsConfig {
+            min_password_chars: 10,
+            argon2_memory_kib: 19_456,
+            argon2_iterations: 2,
+            hashing_threads: 2,
+            recovery_codes: 8,
+            max_failed_logins_per_nickname: 5,
+            max_failed_logins_per_ip: 20,
+            failed_login_window_secs: 900,
         }
     }
 }

@@ -31,6 +31,8 @@ pub struct Config {
     pub history: HistoryConfig,
     /// The IRC gateway.
     pub irc: IrcConfig,
+    /// Member accounts: passwords, recovery codes, failed-login throttle.
+    pub accounts: AccountsConfig,
     /// The seeded rooms. When the file has no `[[rooms]]`, [`default_rooms`] is used.
     pub rooms: Vec<RoomConfig>,
 }
@@ -116,6 +118,33 @@ pub struct IrcConfig {
     /// registration is refused with an explanation. For adults-only or
     /// private instances and for conformance suites. Empty: off.
     pub default_guest_profile: String,
+}
+
+/// Member accounts: password rules, the cost of password hashing, recovery
+/// codes and the failed-login throttle.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccountsConfig {
+    /// Fewest characters in a password (`TCHATCHE_MIN_PASSWORD_CHARS`), default 10.
+    pub min_password_chars: u32,
+    /// Argon2id memory cost in KiB (`TCHATCHE_ARGON2_MEMORY_KIB`), default
+    /// 19456 (19 MiB, OWASP's minimum for Argon2id with 2 passes).
+    pub argon2_memory_kib: u32,
+    /// Argon2id passes over memory, default 2.
+    pub argon2_iterations: u32,
+    /// Password hashes computed at once, each on its own blocking thread,
+    /// default 2. Bounds the CPU and memory a wave of logins can take.
+    pub hashing_threads: u32,
+    /// Recovery codes given at registration, default 8.
+    pub recovery_codes: u32,
+    /// Wrong passwords for one nickname before it is locked for the rest of
+    /// the window, default 5.
+    pub max_failed_logins_per_nickname: u32,
+    /// Wrong passwords from one IP address before it is locked for the rest
+    /// of the window, default 20.
+    pub max_failed_logins_per_ip: u32,
+    /// The failed-login window in seconds, default 900 (15 minutes).
+    pub failed_login_window_secs: u32,
 }
 
 /// Which band(s) a seeded room exists in.

@@ -79,7 +79,8 @@ pub enum ConfigError {
 /// `TCHATCHE_DATA_DIR`, `TCHATCHE_MAX_CONNECTIONS`,
 /// `TCHATCHE_SHUTDOWN_GRACE_SECS`, `TCHATCHE_MIN_AGE`,
 /// `TCHATCHE_MAX_BODY_CHARS`, `TCHATCHE_MAX_FRAME_BYTES`,
-/// `TCHATCHE_SCROLLBACK`, `TCHATCHE_HISTORY_RETENTION_DAYS`), and the result
+/// `TCHATCHE_SCROLLBACK`, `TCHATCHE_HISTORY_RETENTION_DAYS`, the IRC and
+/// account settings listed in the README), and the result
 /// is checked as a whole.
 ///
 /// `env` reads one environment variable: the binary passes the process
@@ -263,6 +264,8 @@ const ENV_OVERRIDES: &[(&str, &str, ApplyOverride)] = &[
     ("TCHATCHE_IRC_TLS_ADDR",           "irc.tls_addr",               |c, v| set(&mut c.irc.tls_addr, v)),
     ("TCHATCHE_IRC_TLS_CERT",           "irc.tls_cert",               |c, v| set(&mut c.irc.tls_cert, v)),
     ("TCHATCHE_IRC_TLS_KEY",            "irc.tls_key",                |c, v| set(&mut c.irc.tls_key, v)),
+    ("TCHATCHE_MIN_PASSWORD_CHARS",     "accounts.min_password_chars", |c, v| set(&mut c.accounts.min_password_chars, v)),
+    ("TCHATCHE_ARGON2_MEMORY_KIB",      "accounts.argon2_memory_kib", |c, v| set(&mut c.accounts.argon2_memory_kib, v)),
 ];
 
 fn set<T>(setting: &mut T, value: &str) -> Result<(), String>
@@ -381,6 +384,54 @@ fn validate(config: &Config) -> Result<(), ConfigError> {
         return Err(invalid("limits.max_rooms_per_user", "must be at least 1"));
     }
 
+    let accounts = &config.accounts;
+    if !(8..=64).contains(&accounts.min_password_chars) {
+        return Err(invalid(
+            "accounts.min_password_chars",
+            format!(
+                "must be between 8 and 64, got {}",
+                accounts.min_password_chars
+            ),
+        ));
+    }
+    // Argon2's own floor is 8 KiB per lane; below a few MiB it no longer
+    // slows down a guessing attacker.
+    if !(1024..=1_048_576).contains(&accounts.argon2_memory_kib) {
+        return Err(invalid(
+            "accounts.argon2_memory_kib",
+            format!(
+                "must be between 1024 and 1048576, got {}",
+                accounts.argon2_memory_kib
+            ),
+        ));
+    }
+    for (key, value) in [
+        ("accounts.argon2_iterations", accounts.argon2_iterations),
+        ("accounts.hashing_threads", accounts.hashing_threads),
+        (
+            "accounts.max_failed_logins_per_nickname",
+            accounts.max_failed_logins_per_nickname,
+        ),
+        (
+            "accounts.max_failed_logins_per_ip",
+            accounts.max_failed_logins_per_ip,
+        ),
+        (
+            "accounts.failed_login_window_secs",
+            accounts.failed_login_window_secs,
+        ),
+    ] {
+        if value == 0 {
+            return Err(invalid(key, "must be at least 1"));
+        }
+    }
+    if !(1..=20).contains(&accounts.recovery_codes) {
+        return Err(invalid(
+            "accounts.recovery_codes",
+            format!("must be between 1 and 20, got {}", accounts.recovery_codes),
+        ));
+    }
+
     if config.history.scrollback > 500 {
         return Err(invalid(
             "history.scrollback",
@@ -464,7 +515,10 @@ mod tests {
     use serde::Deserialize;
 
     use super::*;
-    use crate::{EntryConfig, HistoryConfig, IrcConfig, LimitsConfig, RoomConfig, ServerConfig};
+    use crate::{
+        AccountsConfig, EntryConfig, HistoryConfig, IrcConfig, LimitsConfig, RoomConfig,
+        ServerConfig,
+    };
 
     fn no_env(_: &str) -> Option<String> {
         None
@@ -697,6 +751,8 @@ mod tests {
             ("TCHATCHE_SCROLLBACK", "100"),
             ("TCHATCHE_HISTORY_RETENTION_DAYS", "7"),
             ("TCHATCHE_IRC_ADDR", "127.0.0.1:6668"),
+            ("TCHATCHE_MIN_PASSWORD_CHARS", "12"),
+            ("TCHATCHE_ARGON2_MEMORY_KIB", "65536"),
         ]);
         let config = load(None, &env).unwrap();
         let expected = Config {
@@ -722,6 +778,11 @@ mod tests {
             irc: IrcConfig {
                 addr: "127.0.0.1:6668".parse().unwrap(),
                 ..IrcConfig::default()
+            },
+            accounts: AccountsConfig {
+                min_password_chars: 12,
+                argon2_memory_kib: 65_536,
+                ..AccountsConfig::default()
             },
             rooms: default_rooms(),
         };
@@ -1023,6 +1084,7 @@ mod tests {
             ("limits", fields_of::<LimitsConfig>()),
             ("history", fields_of::<HistoryConfig>()),
             ("irc", fields_of::<IrcConfig>()),
+            ("accounts", fields_of::<AccountsConfig>()),
         ];
         let top_level = fields_of::<Config>();
         assert_eq!(

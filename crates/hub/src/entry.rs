@@ -1,5 +1,7 @@
-//! Guest entry: the checks, in the order a person would want to hear them,
-//! and the arrival in a band.
+//! Entry: the checks, in the order a person would want to hear them, and
+//! the arrival in a band. A guest gives a profile; a member gives a password
+//! or a recovery code (checked by a credential job, see `accounts.rs`) or
+//! has proved it with `authenticate`, and enters with the stored profile.
 
 use tchatche_protocol::{
     Band, Department, DmAcceptance, Enter, ErrorCode, Event, PROTOCOL_VERSION, UserId,
@@ -7,8 +9,9 @@ use tchatche_protocol::{
 use tchatche_safety::nickname::NicknameRefusal;
 use tokio::time::Instant;
 
+use crate::accounts::{LoginPurpose, Secret};
 use crate::outbox::Outgoing;
-use crate::state::{Hub, Outcome, Person, fan_out, refuse};
+use crate::state::{Admission, Hub, Outcome, Person, fan_out, refuse};
 
 /// Oldest plausible age.
 const MAX_AGE: u32 = 99;
@@ -35,28 +38,89 @@ impl Hub {
                 return Err(refuse(req, ErrorCode::NicknameOffensive));
             }
         };
-        if enter.age == 0 || enter.age > MAX_AGE {
+
+        // Members: proved by `authenticate`, or by what comes with `enter`.
+        let proved = session
+            .authenticated
+            .as_ref()
+            .is_some_and(|account| account.nick_key == nick_key);
+        if proved {
+            if self.nicknames.contains_key(&nick_key) {
+                return Err(refuse(req, ErrorCode::NicknameTaken));
+            }
+            let account = self
+                .sessions
+                .get_mut(&id)
+                .and_then(|session| session.authenticated.take());
+            if let Some(account) = account {
+                return self.admit_member(id, req, account, false);
+            }
+        }
+        let secret = match (enter.password, enter.recovery_code) {
+            (Some(password), _) if !password.is_empty() => Some(Secret::Password(password)),
+            (_, Some(code)) if !code.trim().is_empty() => Some(Secret::RecoveryCode(code)),
+            _ => None,
+        };
+        if let Some(secret) = secret {
+            if self.nicknames.contains_key(&nick_key) {
+                return Err(refuse(req, ErrorCode::NicknameTaken));
+            }
+            return self.start_login(id, req, nick_key, secret, LoginPurpose::Enter);
+        }
+        if self.credentials.member_keys.contains(&nick_key) {
+            return Err(refuse(req, ErrorCode::PasswordRequired));
+        }
+
+        // Guests.
+        let missing = |field: &str| refuse(req, ErrorCode::MissingField).with_detail(field);
+        let age = enter.age.ok_or_else(|| missing("age"))?;
+        let gender = enter.gender.ok_or_else(|| missing("gender"))?;
+        let department = enter.department.ok_or_else(|| missing("department"))?;
+        if age == 0 || age > MAX_AGE {
             return Err(refuse(req, ErrorCode::AgeInvalid));
         }
-        if enter.age < self.settings.min_age {
+        if age < self.settings.min_age {
             return Err(refuse(req, ErrorCode::AgeTooYoung)
                 .with_detail(format!("minimum {}", self.settings.min_age)));
         }
-        let Some(department) = Department::parse(&enter.department) else {
-            return Err(refuse(req, ErrorCode::DepartmentUnknown).with_detail(enter.department));
+        let Some(department) = Department::parse(&department) else {
+            return Err(refuse(req, ErrorCode::DepartmentUnknown).with_detail(department));
         };
-        if self.nicknames.contains_key(&nick_key) {
+        self.admit(
+            id,
+            req,
+            Admission {
+                nick: enter.nickname,
+                nick_key,
+                age,
+                gender,
+                department,
+                account: None,
+            },
+        )
+    }
+
+    /// Puts a checked person in their band: `entered` to them, `user_online`
+    /// to the band's watchers.
+    pub(crate) fn admit(&mut self, id: UserId, req: Option<u32>, admission: Admission) -> Outcome {
+        let Some(session) = self.sessions.get(&id) else {
+            return Ok(());
+        };
+        if session.person.is_some() {
+            return Err(refuse(req, ErrorCode::AlreadyEntered));
+        }
+        if self.nicknames.contains_key(&admission.nick_key) {
             return Err(refuse(req, ErrorCode::NicknameTaken));
         }
-
-        let band = Band::for_age(enter.age);
+        let band = Band::for_age(admission.age);
         let now = Instant::now().into_std();
+        let nick_key = admission.nick_key;
         let person = Person {
-            nick: enter.nickname,
+            nick: admission.nick,
             nick_key: nick_key.clone(),
-            age: enter.age,
-            gender: enter.gender,
-            department,
+            age: admission.age,
+            gender: admission.gender,
+            department: admission.department,
             band,
             rooms: Vec::new(),
             accepts: DmAcceptance::Everyone,
@@ -65,6 +129,7 @@ impl Hub {
             watching_presence: false,
             conversations: std::collections::HashSet::new(),
             away: None,
+            account: admission.account,
         };
         let you = person.summary(id, now);
         let outbox = session.outbox.clone();
@@ -72,6 +137,7 @@ impl Hub {
             user = %id,
             nick = %person.nick,
             band = band.as_str(),
+            member = person.account.is_some(),
             peer = %session.info.peer,
             transport = ?session.info.transport,
             "entered"

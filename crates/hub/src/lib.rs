@@ -8,6 +8,8 @@
 //! bounded outbox. The hub runs as a single task: no locks on the message
 //! path, and a total order of events that every client observes.
 
+mod accounts;
+pub mod credentials;
 mod entry;
 mod handle;
 mod ids;
@@ -16,6 +18,7 @@ mod people;
 mod rooms;
 mod settings;
 mod state;
+mod throttle;
 
 use std::sync::Arc;
 
@@ -25,27 +28,56 @@ pub use outbox::{
     CloseWatch, Next, OutboxReceiver, Outgoing, QueueError, WireFormat, WriteStopped,
     write_unless_too_slow,
 };
-pub use settings::HubSettings;
+pub use settings::{AccountSettings, HubSettings};
 
 use tchatche_bus::BusLink;
-use tchatche_store::{HistoryStore, HistoryWriter, StoreError};
+use tchatche_store::{AccountStore, HistoryStore, HistoryWriter, StoreError};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 /// Requests that may wait for the hub before their senders are slowed down.
 const REQUEST_QUEUE: usize = 16_384;
 
-/// Starts a hub: loads each seeded room's scrollback from `store`, then runs
-/// until [`HubHandle::shutdown`]. Room messages are written through
-/// `history`; events for other nodes go through `bus`.
+/// Why a hub could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// Room history or the member nicknames could not be read.
+    #[error("loading the hub's state from the store")]
+    Store(#[from] StoreError),
+    /// The password hashing parameters are unusable.
+    #[error("setting up password hashing")]
+    Hashing(#[from] credentials::HashingFailed),
+}
+
+/// Where the hub keeps what outlives it.
+pub struct HubStores {
+    /// Room history, read at start for each seeded room's scrollback.
+    pub history: Option<Arc<dyn HistoryStore>>,
+    /// The batching writer room messages go through.
+    pub history_writer: Option<HistoryWriter>,
+    /// Member accounts; without it, registration and login fail with
+    /// `server_error`.
+    pub accounts: Option<Arc<dyn AccountStore>>,
+}
+
+/// Starts a hub: loads each seeded room's scrollback and the member
+/// nicknames from `stores`, then runs until [`HubHandle::shutdown`]. Room
+/// messages are written through the history writer; events for other nodes
+/// go through `bus`.
 pub async fn start(
     settings: HubSettings,
-    store: Option<Arc<dyn HistoryStore>>,
-    history: Option<HistoryWriter>,
+    stores: HubStores,
     bus: Box<dyn BusLink>,
-) -> Result<(HubHandle, JoinHandle<()>), StoreError> {
+) -> Result<(HubHandle, JoinHandle<()>), StartError> {
     let settings = Arc::new(settings);
-    let hub = state::Hub::new(Arc::clone(&settings), store, history, bus).await?;
+    let hub = state::Hub::new(
+        Arc::clone(&settings),
+        stores.history,
+        stores.history_writer,
+        stores.accounts,
+        bus,
+    )
+    .await?;
     let (control_tx, control_rx) = mpsc::unbounded_channel();
     let (requests_tx, requests_rx) = mpsc::channel(REQUEST_QUEUE);
     let handle = HubHandle::new(

@@ -136,16 +136,7 @@ impl Hub {
         self.send(id, Event::Ok { req });
         // Everyone sharing a room hears it once.
         let frame = Outgoing::new(Event::Away { user, message });
-        let mut told = std::collections::HashSet::new();
-        let (state, to_close) = self.band_split(band);
-        for slug in &rooms {
-            if let Some(room) = state.rooms.get(slug) {
-                let fresh = room
-                    .member_queues()
-                    .filter(|(member, _)| **member != id && told.insert(**member));
-                crate::state::fan_out(fresh, &frame, to_close);
-            }
-        }
+        self.fan_out_to_peers(id, band, &rooms, &frame, false);
         Ok(())
     }
 

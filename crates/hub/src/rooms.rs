@@ -55,6 +55,8 @@ pub(crate) fn scrollback_from_store(
             author: tchatche_protocol::Author {
                 id: UserId(message.author_id),
                 nick: message.author_nick,
+                // Stored history does not keep whether the author was a member.
+                member: false,
             },
             body: message.body,
             at: message.at_ms,
@@ -112,7 +114,7 @@ impl Hub {
             .rooms
             .get(slug)
             .ok_or_else(|| refuse(req, ErrorCode::RoomNotFound))?;
-        if room.flags.registered_only {
+        if room.flags.registered_only && person.account.is_none() {
             return Err(refuse(req, ErrorCode::RoomRegisteredOnly));
         }
         let nick = &summary.nick;

@@ -31,6 +31,45 @@ pub struct HubSettings {
     pub nicknames: NicknamePolicy,
     /// The seeded rooms.
     pub rooms: Vec<RoomConfig>,
+    /// Member accounts.
+    pub accounts: AccountSettings,
+}
+
+/// The member-account part of the settings.
+#[derive(Clone, Debug)]
+pub struct AccountSettings {
+    /// Fewest characters in a password.
+    pub min_password_chars: usize,
+    /// Argon2id memory cost in KiB.
+    pub argon2_memory_kib: u32,
+    /// Argon2id passes.
+    pub argon2_iterations: u32,
+    /// Password hashes computed at once.
+    pub hashing_threads: usize,
+    /// Recovery codes given at registration.
+    pub recovery_codes: usize,
+    /// Wrong passwords per nickname within the window before a lock.
+    pub max_failed_logins_per_nickname: u32,
+    /// Wrong passwords per IP address within the window before a lock.
+    pub max_failed_logins_per_ip: u32,
+    /// The failed-login window.
+    pub failed_login_window: Duration,
+}
+
+impl AccountSettings {
+    /// Takes the account settings from the instance configuration.
+    pub fn from_config(config: &tchatche_config::AccountsConfig) -> AccountSettings {
+        AccountSettings {
+            min_password_chars: config.min_password_chars as usize,
+            argon2_memory_kib: config.argon2_memory_kib,
+            argon2_iterations: config.argon2_iterations,
+            hashing_threads: config.hashing_threads as usize,
+            recovery_codes: config.recovery_codes as usize,
+            max_failed_logins_per_nickname: config.max_failed_logins_per_nickname,
+            max_failed_logins_per_ip: config.max_failed_logins_per_ip,
+            failed_login_window: Duration::from_secs(u64::from(config.failed_login_window_secs)),
+        }
+    }
 }
 
 impl HubSettings {
@@ -51,6 +90,7 @@ impl HubSettings {
                 &config.entry.offensive_nicknames,
             ),
             rooms: config.rooms.clone(),
+            accounts: AccountSettings::from_config(&config.accounts),
         }
     }
 

@@ -30,6 +30,25 @@ pub(crate) struct Session {
     /// Where the connection comes from (logged at entry for connection records).
     pub info: crate::handle::ConnectionInfo,
     pub person: Option<Person>,
+    /// A credential job runs for this session: its requests wait in `parked`.
+    pub busy: bool,
+    /// Requests that arrived while `busy`, handled in order once it is not.
+    pub parked: VecDeque<Request>,
+    /// The account `authenticate` proved, until `enter` uses it.
+    pub authenticated: Option<tchatche_store::StoredAccount>,
+    /// Entered with a recovery code: may set a new password without the old.
+    pub recovered: bool,
+}
+
+/// What entry needs to know of a person, guest or member.
+pub(crate) struct Admission {
+    pub nick: String,
+    pub nick_key: String,
+    pub age: u32,
+    pub gender: Gender,
+    pub department: Department,
+    /// The account id of a member.
+    pub account: Option<u64>,
 }
 
 /// An entered person.
@@ -50,6 +69,8 @@ pub(crate) struct Person {
     pub conversations: HashSet<UserId>,
     /// Away message, if away.
     pub away: Option<String>,
+    /// The member account, for a member.
+    pub account: Option<u64>,
 }
 
 impl Person {
@@ -60,7 +81,7 @@ impl Person {
             age: self.age,
             gender: self.gender,
             department: self.department,
-            member: false,
+            member: self.account.is_some(),
             idle_secs: u32::try_from(now.saturating_duration_since(self.last_active).as_secs())
                 .unwrap_or(u32::MAX),
             away: self.away.clone(),
@@ -71,6 +92,7 @@ impl Person {
         tchatche_protocol::Author {
             id,
             nick: self.nick.clone(),
+            member: self.account.is_some(),
         }
     }
 }
@@ -219,6 +241,10 @@ pub(crate) struct Hub {
     pub bus: Box<dyn BusLink>,
     /// Sessions to drop after the current step: too slow, or gone.
     pub to_close: Vec<UserId>,
+    /// Credential jobs, the member nicknames and the failed-login throttles.
+    pub credentials: crate::accounts::Credentials,
+    /// Where credential jobs report; taken by [`Hub::run`].
+    pub job_results: Option<mpsc::UnboundedReceiver<crate::accounts::JobDone>>,
 }
 
 /// Queues `frame` on `outbox`; a full or closed queue marks the session for closing.
@@ -264,12 +290,15 @@ impl Hub {
         settings: Arc<HubSettings>,
         store: Option<Arc<dyn HistoryStore>>,
         history: Option<HistoryWriter>,
+        accounts: Option<Arc<dyn tchatche_store::AccountStore>>,
         bus: Box<dyn BusLink>,
-    ) -> Result<Hub, tchatche_store::StoreError> {
+    ) -> Result<Hub, crate::StartError> {
         let floor = match &store {
             Some(store) => store.max_message_id().await?.unwrap_or(0),
             None => 0,
         };
+        let (credentials, job_results) =
+            crate::accounts::Credentials::new(&settings.accounts, accounts).await?;
         let mut hub = Hub {
             settings: Arc::clone(&settings),
             sessions: HashMap::new(),
@@ -280,6 +309,8 @@ impl Hub {
             history,
             bus,
             to_close: Vec::new(),
+            credentials,
+            job_results: Some(job_results),
         };
         for seed in &settings.rooms {
             let bands: &[Band] = match seed.bands {
@@ -388,6 +419,36 @@ impl Hub {
         }
     }
 
+    /// Sends one frame to everyone sharing one of `rooms` with `id` (and,
+    /// with `watchers`, to the band's presence watchers), once each, never
+    /// to `id` itself.
+    pub fn fan_out_to_peers(
+        &mut self,
+        id: UserId,
+        band: Band,
+        rooms: &[String],
+        frame: &Outgoing,
+        watchers: bool,
+    ) {
+        let mut told = HashSet::new();
+        let (state, to_close) = self.band_split(band);
+        for slug in rooms {
+            if let Some(room) = state.rooms.get(slug) {
+                let fresh = room
+                    .member_queues()
+                    .filter(|(member, _)| **member != id && told.insert(**member));
+                fan_out(fresh, frame, to_close);
+            }
+        }
+        if watchers {
+            let fresh = state
+                .watchers
+                .iter()
+                .filter(|(watcher, _)| **watcher != id && told.insert(**watcher));
+            fan_out(fresh, frame, to_close);
+        }
+    }
+
     /// Sends one frame to everyone entered in a band.
     pub fn broadcast_band(&mut self, band: Band, frame: &Outgoing) {
         let (state, to_close) = self.band_split(band);
@@ -402,6 +463,9 @@ impl Hub {
         let mut directory_tick = tokio::time::interval(self.settings.directory_interval);
         directory_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut batch = Vec::with_capacity(256);
+        let Some(mut job_results) = self.job_results.take() else {
+            return;
+        };
         loop {
             tokio::select! {
                 biased;
@@ -433,6 +497,7 @@ impl Hub {
                         self.close_pending();
                     }
                 },
+                Some(done) = job_results.recv() => self.on_job_done(done),
                 Some(delivery) = self.bus.incoming().recv() => self.on_bus(delivery),
                 _ = directory_tick.tick() => self.send_changed_counts(),
             }
@@ -449,6 +514,10 @@ impl Hub {
                         outbox,
                         info,
                         person: None,
+                        busy: false,
+                        parked: VecDeque::new(),
+                        authenticated: None,
+                        recovered: false,
                     },
                 );
             }
@@ -457,11 +526,22 @@ impl Hub {
         }
     }
 
-    fn on_request(&mut self, Request { id, req, command }: Request) {
-        if !self.sessions.contains_key(&id) {
+    pub(crate) fn on_request(&mut self, request: Request) {
+        let Some(session) = self.sessions.get_mut(&request.id) else {
             // The connection closed while its request waited.
             return;
+        };
+        if session.busy {
+            // A credential job runs: keep the order of this session's requests.
+            if session.parked.len() < crate::accounts::MAX_PARKED {
+                session.parked.push_back(request);
+            } else {
+                let error = refuse(request.req, ErrorCode::Busy);
+                self.send(request.id, Event::Error(error));
+            }
+            return;
         }
+        let Request { id, req, command } = request;
         if let Err(error) = self.handle(id, req, command) {
             self.send(id, Event::Error(error));
         }
@@ -476,6 +556,15 @@ impl Hub {
         use tchatche_protocol::Command;
         match command {
             Command::Enter(enter) => self.enter(id, req, enter),
+            Command::Authenticate { account, password } => {
+                self.authenticate(id, req, &account, password)
+            }
+            Command::Register { password, email } => self.register(id, req, password, email),
+            Command::ChangePassword {
+                current,
+                new_password,
+            } => self.change_password(id, req, current, new_password),
+            Command::DeleteAccount { password } => self.delete_account(id, req, password),
             Command::ListRooms {} => {
                 let band = self.person(id, req)?.band;
                 let rooms = self.band(band).directory();

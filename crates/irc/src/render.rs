@@ -34,6 +34,12 @@ pub fn realname(user: &UserSummary) -> String {
     format!("{} {gender} {}", user.age, user.department)
 }
 
+/// The account shown for someone: their nickname for a member, `*` for a
+/// guest (extended-join, ACCOUNT).
+pub fn account(user: &UserSummary) -> &str {
+    if user.member { &user.nick } else { "*" }
+}
+
 /// Channel modes as IRC shows them (`+mntl 10`).
 pub fn channel_modes(flags: &RoomFlags) -> String {
     let mut modes = String::from("+");
@@ -129,17 +135,19 @@ fn body_lines(body: &str) -> Vec<&str> {
     lines
 }
 
-/// When and which message: the `time` and `msgid` tags.
-struct Stamp {
+/// When and which message, and the author's account: the `time`, `msgid`
+/// and `account` tags.
+struct Stamp<'a> {
     at_ms: u64,
     id: u64,
+    account: Option<&'a str>,
 }
 
 /// Appends `source command target :line` for each line of `body`, tagged
 /// with `stamp` when given.
 fn text_lines(
     out: &mut String,
-    stamp: Option<Stamp>,
+    stamp: Option<Stamp<'_>>,
     source: &str,
     command: &str,
     target: &str,
@@ -154,6 +162,11 @@ fn text_lines(
             message
                 .tags
                 .push(("msgid".to_owned(), Some(stamp.id.to_string())));
+            if let Some(account) = stamp.account {
+                message
+                    .tags
+                    .push(("account".to_owned(), Some(account.to_owned())));
+            }
         }
         message.write(out);
     }
@@ -185,6 +198,10 @@ pub fn room_message_lines(message: &RoomMessage, tags: bool) -> String {
         tags.then_some(Stamp {
             at_ms: message.at,
             id: message.id.0,
+            account: message
+                .author
+                .member
+                .then_some(message.author.nick.as_str()),
         }),
         &mask(&message.author.nick),
         "PRIVMSG",
@@ -202,6 +219,7 @@ pub fn dm_lines(message: &DirectMessage, command: &str, tags: bool) -> String {
         tags.then_some(Stamp {
             at_ms: message.at,
             id: message.id.0,
+            account: message.from.member.then_some(message.from.nick.as_str()),
         }),
         &mask(&message.from.nick),
         command,
@@ -223,6 +241,7 @@ mod tests {
             author: Author {
                 id: UserId(1),
                 nick: "Alice".into(),
+                member: false,
             },
             body: body.into(),
             at: 1_767_225_600_123,

@@ -39,6 +39,8 @@ const MAX_DEFERRED_LINES: usize = 256;
 
 /// The capabilities this gateway offers (IRCv3).
 pub const CAPABILITIES: &[&str] = &[
+    "account-notify",
+    "account-tag",
     "away-notify",
     "batch",
     "cap-notify",
@@ -49,13 +51,37 @@ pub const CAPABILITIES: &[&str] = &[
     "labeled-response",
     "message-tags",
     "multi-prefix",
+    "sasl",
     "server-time",
     "userhost-in-names",
 ];
 
+/// The SASL mechanisms offered (`CAP LS 302` shows them as `sasl=PLAIN`).
+pub const SASL_MECHANISMS: &str = "PLAIN";
+
+/// Base64 characters per AUTHENTICATE line; a full line means more follows.
+const SASL_CHUNK: usize = 400;
+
+/// Most base64 characters of one SASL exchange: a nickname, a password of
+/// the longest accepted length in UTF-8, and the separators fit well within.
+const SASL_MAX: usize = 1200;
+
+/// Where SASL authentication stands.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+enum Sasl {
+    /// No exchange in progress.
+    #[default]
+    Idle,
+    /// `AUTHENTICATE PLAIN` accepted: collecting base64 chunks.
+    Collecting(String),
+}
+
 /// The capabilities a client enabled.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Caps {
+    pub(crate) account_notify: bool,
+    pub(crate) account_tag: bool,
+    pub(crate) sasl: bool,
     pub(crate) away_notify: bool,
     pub(crate) batch: bool,
     pub(crate) chathistory: bool,
@@ -73,6 +99,9 @@ pub struct Caps {
 impl Caps {
     fn slot(&mut self, name: &str) -> Option<&mut bool> {
         Some(match name {
+            "account-notify" => &mut self.account_notify,
+            "account-tag" => &mut self.account_tag,
+            "sasl" => &mut self.sasl,
             "away-notify" => &mut self.away_notify,
             "batch" => &mut self.batch,
             "draft/chathistory" => &mut self.chathistory,
@@ -103,9 +132,11 @@ impl Caps {
             .collect()
     }
 
-    /// Whether messages should carry tags (time, msgid).
+    /// Whether messages should carry tags (time, msgid, account). Room
+    /// messages are encoded once for every tagged client, so a client that
+    /// asked for one of these tags gets the others too, as IRCv3 allows.
     pub fn tagged(&self) -> bool {
-        self.message_tags || self.server_time
+        self.message_tags || self.server_time || self.account_tag
     }
 }
 
@@ -123,6 +154,7 @@ enum Stage {
 #[derive(Clone, Debug)]
 pub(crate) enum Pending {
     Enter,
+    Sasl,
     Join {
         channel: String,
     },
@@ -305,6 +337,13 @@ pub struct Session {
     negotiating: bool,
     nick: Option<String>,
     realname: Option<String>,
+    /// The password given with PASS (`password` or `account:password`).
+    pass: Option<String>,
+    /// My account (my nickname) once SASL succeeded or I entered as a member.
+    account: Option<String>,
+    sasl: Sasl,
+    /// My profile as others see it in real names, once entered.
+    profile: String,
     stage: Stage,
     pub(crate) me: Option<UserId>,
     next_req: u32,
@@ -319,6 +358,26 @@ pub struct Session {
     /// Lines received while the hub had not answered an earlier command,
     /// handled in order once it has.
     deferred: std::collections::VecDeque<Message>,
+}
+
+/// The account and password of a SASL PLAIN message (base64 of
+/// `authzid NUL authcid NUL password`), if it is one. An authorisation
+/// identity other than the account is refused: nobody may act as another.
+pub(crate) fn decode_sasl_plain(encoded: &str) -> Option<(String, String)> {
+    use base64::Engine;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let mut parts = text.split('\0');
+    let (authzid, authcid, password) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || authcid.is_empty() || password.is_empty() {
+        return None;
+    }
+    if !authzid.is_empty() && !authzid.eq_ignore_ascii_case(authcid) {
+        return None;
+    }
+    Some((authcid.to_owned(), password.to_owned()))
 }
 
 /// `#slug` for a room slug.
@@ -365,6 +424,10 @@ impl Session {
             negotiating: false,
             nick: None,
             realname: None,
+            pass: None,
+            account: None,
+            sasl: Sasl::Idle,
+            profile: String::new(),
             stage: Stage::Registering,
             me: None,
             next_req: 1,
@@ -535,7 +598,8 @@ impl Session {
             "CAP" => return self.cap(message),
             "NICK" => return self.nick_command(message),
             "USER" => return self.user_command(message),
-            "PASS" => return,
+            "PASS" => return self.pass_command(message),
+            "AUTHENTICATE" => return self.authenticate(message),
             "PING" => {
                 let server = self.server().to_owned();
                 let token = message.param(0).unwrap_or("").to_owned();
@@ -619,8 +683,18 @@ impl Session {
                 {
                     self.caps.cap_notify = true;
                 }
-                let list = CAPABILITIES.join(" ");
-                self.line(Some(&server), "CAP", &[&nick, "LS", &list]);
+                let version_302 = message
+                    .param(1)
+                    .and_then(|v| v.parse::<u32>().ok())
+                    .is_some_and(|v| v >= 302);
+                let list: Vec<String> = CAPABILITIES
+                    .iter()
+                    .map(|&cap| match cap {
+                        "sasl" if version_302 => format!("sasl={SASL_MECHANISMS}"),
+                        cap => cap.to_owned(),
+                    })
+                    .collect();
+                self.line(Some(&server), "CAP", &[&nick, "LS", &list.join(" ")]);
             }
             "LIST" => {
                 let list = self.caps.enabled().join(" ");
@@ -689,6 +763,73 @@ impl Session {
         self.try_register();
     }
 
+    fn pass_command(&mut self, message: &Message) {
+        if self.stage != Stage::Registering {
+            return self.numeric(ERR_ALREADYREGISTERED, &["You may not reregister"]);
+        }
+        match message.param(0).filter(|pass| !pass.is_empty()) {
+            Some(pass) => self.pass = Some(pass.to_owned()),
+            None => self.numeric(ERR_NEEDMOREPARAMS, &["PASS", "Not enough parameters"]),
+        }
+    }
+
+    /// `AUTHENTICATE`: SASL PLAIN, before registration completes.
+    fn authenticate(&mut self, message: &Message) {
+        let Some(param) = message.param(0).map(str::to_owned) else {
+            return self.numeric(
+                ERR_NEEDMOREPARAMS,
+                &["AUTHENTICATE", "Not enough parameters"],
+            );
+        };
+        if self.account.is_some() {
+            return self.numeric(
+                ERR_SASLALREADY,
+                &["You have already authenticated using SASL"],
+            );
+        }
+        if self.stage != Stage::Registering {
+            // Logging in changes who one is; after registration, reconnect.
+            return self.numeric(
+                ERR_SASLFAIL,
+                &["SASL authentication failed: reconnect to log in"],
+            );
+        }
+        let collected = match std::mem::take(&mut self.sasl) {
+            Sasl::Idle => {
+                if param.eq_ignore_ascii_case(SASL_MECHANISMS) {
+                    self.sasl = Sasl::Collecting(String::new());
+                    self.line(None, "AUTHENTICATE", &["+"]);
+                } else {
+                    self.numeric(
+                        RPL_SASLMECHS,
+                        &[SASL_MECHANISMS, "are available SASL mechanisms"],
+                    );
+                    self.numeric(ERR_SASLFAIL, &["SASL authentication failed"]);
+                }
+                return;
+            }
+            Sasl::Collecting(collected) => collected,
+        };
+        if param == "*" {
+            return self.numeric(ERR_SASLABORTED, &["SASL authentication aborted"]);
+        }
+        if param.len() > SASL_CHUNK || collected.len() + param.len() > SASL_MAX {
+            return self.numeric(ERR_SASLTOOLONG, &["SASL message too long"]);
+        }
+        let mut collected = collected;
+        if param != "+" {
+            collected.push_str(&param);
+        }
+        if param.len() == SASL_CHUNK {
+            self.sasl = Sasl::Collecting(collected);
+            return;
+        }
+        let Some((account, password)) = decode_sasl_plain(&collected) else {
+            return self.numeric(ERR_SASLFAIL, &["SASL authentication failed"]);
+        };
+        self.request(Command::Authenticate { account, password }, Pending::Sasl);
+    }
+
     fn try_register(&mut self) {
         if self.stage != Stage::Registering || self.negotiating {
             return;
@@ -698,6 +839,29 @@ impl Session {
         };
         let profile = parse_profile(&realname)
             .or_else(|| parse_profile(&self.settings.default_guest_profile));
+        // Members enter with the profile stored at registration: after SASL
+        // as their account, or with PASS (`password` or `account:password`).
+        let login = match (&self.account, &self.pass) {
+            (Some(account), _) => Some((account.clone(), None)),
+            (None, Some(pass)) => Some(match pass.split_once(':') {
+                Some((account, password)) => (account.to_owned(), Some(password.to_owned())),
+                None => (nick.clone(), Some(pass.clone())),
+            }),
+            (None, None) => None,
+        };
+        if let Some((nickname, password)) = login {
+            self.stage = Stage::Entering;
+            self.request(
+                Command::Enter(Enter {
+                    protocol: PROTOCOL_VERSION,
+                    nickname,
+                    password,
+                    ..Enter::default()
+                }),
+                Pending::Enter,
+            );
+            return;
+        }
         let Some(profile) = profile else {
             self.notice(PROFILE_HELP_FR);
             self.notice(PROFILE_HELP_EN);
@@ -715,9 +879,10 @@ impl Session {
             Command::Enter(Enter {
                 protocol: PROTOCOL_VERSION,
                 nickname: nick,
-                age: profile.age,
-                gender,
-                department: profile.department,
+                age: Some(profile.age),
+                gender: Some(gender),
+                department: Some(profile.department),
+                ..Enter::default()
             }),
             Pending::Enter,
         );
@@ -726,6 +891,8 @@ impl Session {
     fn welcome(&mut self, you: &UserSummary) {
         self.me = Some(you.id);
         self.nick = Some(you.nick.clone());
+        self.account = you.member.then(|| you.nick.clone());
+        self.profile = render::realname(you);
         self.stage = Stage::Registered;
         let server = self.server().to_owned();
         let nick = you.nick.clone();
@@ -1355,6 +1522,25 @@ impl Session {
                 self.notice(&text);
             }
             (Event::Entered { you, .. }, _) => self.welcome(you),
+            (Event::Authenticated { account, .. }, _) => {
+                self.account = Some(account.clone());
+                let mask = render::mask(self.nick());
+                self.numeric(
+                    RPL_LOGGEDIN,
+                    &[
+                        &mask,
+                        account,
+                        &format!("You are now logged in as {account}"),
+                    ],
+                );
+                self.numeric(RPL_SASLSUCCESS, &["SASL authentication successful"]);
+            }
+            (Event::AccountChanged { user, member }, _) => {
+                if self.caps.account_notify && Some(user.id) != self.me {
+                    let account = if *member { user.nick.as_str() } else { "*" };
+                    self.line(Some(&render::mask(&user.nick)), "ACCOUNT", &[account]);
+                }
+            }
             (Event::Joined { room, members, .. }, _) => self.joined(room, members),
             (Event::Left { room, .. }, _) => {
                 if self.channels.remove(room).is_some() {
@@ -1576,8 +1762,9 @@ impl Session {
         self.channels.insert(room.slug.clone(), state);
         let me = render::mask(self.nick());
         if self.caps.extended_join {
-            let realname = self.realname.clone().unwrap_or_default();
-            self.line(Some(&me), "JOIN", &[&channel, "*", &realname]);
+            let account = self.account.clone().unwrap_or_else(|| "*".to_owned());
+            let realname = self.profile.clone();
+            self.line(Some(&me), "JOIN", &[&channel, &account, &realname]);
         } else {
             self.line(Some(&me), "JOIN", &[&channel]);
         }
@@ -1603,10 +1790,11 @@ impl Session {
         let source = render::mask(&member.user.nick);
         if self.caps.extended_join {
             let realname = render::realname(&member.user);
+            let account = render::account(&member.user);
             self.line(
                 Some(&source),
                 "JOIN",
-                &[&channel_name(room), "*", &realname],
+                &[&channel_name(room), account, &realname],
             );
         } else {
             self.line(Some(&source), "JOIN", &[&channel_name(room)]);
@@ -1725,6 +1913,9 @@ impl Session {
                     self.numeric(RPL_WHOISCHANNELS, &[&nick, &list.join(" ")]);
                 }
                 self.numeric(RPL_WHOISSERVER, &[&nick, &server, "tchatche"]);
+                if user.member {
+                    self.numeric(RPL_WHOISACCOUNT, &[&nick, &nick, "is logged in as"]);
+                }
                 if let Some(away) = user.away.clone() {
                     self.numeric(RPL_AWAY, &[&nick, &away]);
                 }
@@ -1809,11 +2000,35 @@ impl Session {
         let text = error.message_en.clone();
         let code = error.code;
         match pending {
+            Pending::Sasl => match code {
+                ErrorCode::AlreadyEntered => self.numeric(
+                    ERR_SASLALREADY,
+                    &["You have already authenticated using SASL"],
+                ),
+                _ => self.numeric(
+                    ERR_SASLFAIL,
+                    &[&format!("SASL authentication failed: {text}")],
+                ),
+            },
             Pending::Enter => {
                 self.stage = Stage::Registering;
                 self.deferred.clear();
                 let nick = self.nick().to_owned();
                 match code {
+                    // A member's nickname without SASL or PASS: like a nickname
+                    // in use, so the client can pick another, with the reason.
+                    ErrorCode::PasswordRequired => {
+                        self.nick = None;
+                        self.numeric(ERR_NICKNAMEINUSE, &[&nick, &text]);
+                    }
+                    ErrorCode::WrongPassword
+                    | ErrorCode::WrongRecoveryCode
+                    | ErrorCode::AccountNotFound
+                    | ErrorCode::TooManyAttempts => {
+                        self.numeric(ERR_PASSWDMISMATCH, &[&text]);
+                        self.line(None, "ERROR", &[&format!("Closing link: {text}")]);
+                        self.quit = true;
+                    }
                     ErrorCode::NicknameTaken => {
                         self.nick = None;
                         self.numeric(ERR_NICKNAMEINUSE, &[&nick, &text]);

@@ -124,9 +124,10 @@ impl Client {
         let command = Command::Enter(Enter {
             protocol: PROTOCOL_VERSION,
             nickname: nickname.to_owned(),
-            age: 25,
-            gender: Gender::Homme,
-            department: "75".to_owned(),
+            age: Some(25),
+            gender: Some(Gender::Homme),
+            department: Some("75".to_owned()),
+            ..Enter::default()
         });
         let reply = self.request("enter", "entered", command).await?;
         let entered: EnteredReply = serde_json::from_str(&reply)

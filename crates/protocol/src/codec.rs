@@ -102,7 +102,7 @@ mod tests {
             br#"{"type":"enter","protocol":1,"nickname":"alice","age":25,"gender":"femme","department":"75"}"#,
         );
         match request.map(|request| request.command) {
-            Ok(Command::Enter(enter)) => assert_eq!(enter.gender, Gender::Femme),
+            Ok(Command::Enter(enter)) => assert_eq!(enter.gender, Some(Gender::Femme)),
             other => panic!("{other:?}"),
         }
         assert!(matches!(

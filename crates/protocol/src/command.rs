@@ -27,8 +27,43 @@ pub struct Request {
 #[serde(tag = "type", rename_all = "snake_case")]
 #[ts(export)]
 pub enum Command {
-    /// Enter as a guest. Must come first; everything else needs a session.
+    /// Enter as a guest, or as a member with a password or a recovery code.
+    /// Must come first (after `authenticate`, if used); everything else
+    /// needs a session.
     Enter(Enter),
+    /// Check a member's password before entering (what IRC's SASL does):
+    /// a later `enter` with that nickname needs no password.
+    Authenticate {
+        /// The member's nickname.
+        account: String,
+        /// Their password.
+        password: String,
+    },
+    /// Reserve my current nickname as a member account with a password.
+    Register {
+        /// The password (Argon2id-hashed by the server, never stored).
+        password: String,
+        /// An e-mail address, kept for later use (no mail is sent today).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        email: Option<String>,
+    },
+    /// Change my member password.
+    ChangePassword {
+        /// The current password; may be left out right after entering with
+        /// a recovery code.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        current: Option<String>,
+        /// The new password.
+        new_password: String,
+    },
+    /// Delete my member account and its recovery codes for good; I stay
+    /// connected as a guest.
+    DeleteAccount {
+        /// My password, as confirmation.
+        password: String,
+    },
     /// Ask for the room directory of my band.
     ListRooms {},
     /// Join a room of my band.
@@ -210,6 +245,10 @@ impl Command {
     /// from a malformed known one.
     pub const TYPES: &'static [&'static str] = &[
         "enter",
+        "authenticate",
+        "register",
+        "change_password",
+        "delete_account",
         "list_rooms",
         "join",
         "leave",
@@ -241,20 +280,37 @@ impl Command {
     ];
 }
 
-/// Guest entry.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+/// Entry: a guest gives a profile; a member gives a password (or a recovery
+/// code) and the profile stored at registration is used instead.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct Enter {
     /// Protocol version the client speaks; must equal [`crate::PROTOCOL_VERSION`].
     pub protocol: u32,
     /// Wanted nickname.
     pub nickname: String,
-    /// Age in years.
-    pub age: u32,
-    /// Gender.
-    pub gender: Gender,
-    /// Département code (`75`, `2A`, `971`, `etranger`).
-    pub department: String,
+    /// Age in years (guests: required; members: ignored).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub age: Option<u32>,
+    /// Gender (guests: required; members: ignored).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub gender: Option<Gender>,
+    /// Département code (`75`, `2A`, `971`, `etranger`) (guests: required;
+    /// members: ignored).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub department: Option<String>,
+    /// The member's password, when the nickname is a member's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub password: Option<String>,
+    /// One of the member's recovery codes instead of the password; it is
+    /// used up, and the session may then set a new password without the old.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub recovery_code: Option<String>,
 }
 
 /// A room message.

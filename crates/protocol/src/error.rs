@@ -70,6 +70,33 @@ error_codes! {
     AgeInvalid = "age_invalid" => "Âge invalide.", "Invalid age.";
     /// Not a known département code.
     DepartmentUnknown = "department_unknown" => "Département inconnu.", "Unknown département.";
+    /// The nickname is a member's: entering with it needs their password.
+    PasswordRequired = "password_required" => "Ce pseudo appartient à un membre inscrit : indiquez son mot de passe.", "This nickname belongs to a registered member: give its password.";
+    /// The password given does not match the member's.
+    WrongPassword = "wrong_password" => "Mot de passe incorrect.", "Wrong password.";
+    /// The recovery code is not one of the member's, or was already used.
+    WrongRecoveryCode = "wrong_recovery_code" => "Code de secours incorrect ou déjà utilisé.", "Wrong or already used recovery code.";
+    /// A password was given for a nickname no member has.
+    AccountNotFound = "account_not_found" => "Aucun membre inscrit n'a ce pseudo.", "No registered member has this nickname.";
+    /// Too many wrong passwords for this nickname or from this address.
+    TooManyAttempts = "too_many_attempts" => "Trop d'essais : réessayez un peu plus tard.", "Too many attempts: try again a little later.";
+    // Accounts.
+    /// The new password is shorter than the instance minimum.
+    PasswordTooShort = "password_too_short" => "Mot de passe trop court.", "Password too short.";
+    /// The new password is longer than the maximum.
+    PasswordTooLong = "password_too_long" => "Mot de passe trop long.", "Password too long.";
+    /// The new password is the nickname, or one character repeated.
+    PasswordTooWeak = "password_too_weak" => "Mot de passe trop facile à deviner : évitez votre pseudo et les caractères répétés.", "Password too easy to guess: avoid your nickname and repeated characters.";
+    /// The e-mail address is not one.
+    EmailInvalid = "email_invalid" => "Adresse e-mail invalide.", "Invalid e-mail address.";
+    /// `register` by someone who already is a member.
+    AlreadyMember = "already_member" => "Vous êtes déjà membre.", "You are already a member.";
+    /// An account command by a guest.
+    NotMember = "not_member" => "Réservé aux membres inscrits.", "Registered members only.";
+    /// An earlier account request of this connection is still being handled.
+    Busy = "busy" => "Votre demande précédente est encore en cours : patientez.", "Your previous request is still being handled: please wait.";
+    /// The server could not complete the request (a storage failure).
+    ServerError = "server_error" => "Erreur du serveur : réessayez plus tard.", "Server error: try again later.";
     // Rooms.
     /// No such room in your band.
     RoomNotFound = "room_not_found" => "Ce salon n'existe pas.", "No such room.";

@@ -38,6 +38,36 @@ pub enum Event {
         /// The room directory of my band.
         rooms: Vec<RoomSummary>,
     },
+    /// Answer to `authenticate`: the password is right; `enter` with this
+    /// nickname enters as the member.
+    Authenticated {
+        /// Request number.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        req: Option<u32>,
+        /// The member's nickname, as registered.
+        account: String,
+    },
+    /// Answer to `register`: I am a member now. The recovery codes are shown
+    /// this once and never again (the server keeps only their hashes).
+    Registered {
+        /// Request number.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        req: Option<u32>,
+        /// My profile, now with `member: true`.
+        you: UserSummary,
+        /// Single-use codes that replace the password to log in once.
+        recovery_codes: Vec<String>,
+    },
+    /// Someone who shares a room with me (or whom I watch, with
+    /// `watch_presence`) became a member or stopped being one.
+    AccountChanged {
+        /// Who, with their new standing.
+        user: Author,
+        /// Member now (true) or guest now (false).
+        member: bool,
+    },
     /// The room directory.
     RoomList {
         /// Request number.
@@ -353,6 +383,8 @@ impl Event {
     pub fn req(&self) -> Option<u32> {
         match self {
             Event::Entered { req, .. }
+            | Event::Authenticated { req, .. }
+            | Event::Registered { req, .. }
             | Event::RoomList { req, .. }
             | Event::Joined { req, .. }
             | Event::Left { req, .. }
@@ -379,6 +411,7 @@ impl Event {
             | Event::Kicked { .. }
             | Event::Invited { .. }
             | Event::Away { .. }
+            | Event::AccountChanged { .. }
             | Event::UserOnline { .. }
             | Event::UserOffline { .. }
             | Event::Dm(_)

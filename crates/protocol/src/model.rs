@@ -94,6 +94,9 @@ pub struct Author {
     pub id: UserId,
     /// Nickname at the time of sending.
     pub nick: String,
+    /// A registered member (their account name is their nickname).
+    #[serde(default)]
+    pub member: bool,
 }
 
 /// Flags that change who may enter or speak in a room.

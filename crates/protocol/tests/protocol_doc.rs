@@ -161,6 +161,9 @@ fn name_of(event: &Event) -> &'static str {
     match event {
         Event::Welcome { .. } => "welcome",
         Event::Entered { .. } => "entered",
+        Event::Authenticated { .. } => "authenticated",
+        Event::Registered { .. } => "registered",
+        Event::AccountChanged { .. } => "account_changed",
         Event::RoomList { .. } => "room_list",
         Event::RoomCounts { .. } => "room_counts",
         Event::RoomAdded { .. } => "room_added",
@@ -211,6 +214,7 @@ fn one_of_each() -> Vec<Event> {
     let author = Author {
         id: UserId(7),
         nick: "Alice".into(),
+        member: true,
     };
     let room = RoomSummary {
         slug: "paris".into(),
@@ -256,6 +260,22 @@ fn one_of_each() -> Vec<Event> {
             you: user.clone(),
             band: Band::Adult,
             rooms: vec![room.clone()],
+        },
+        Event::Authenticated {
+            req: Some(1),
+            account: "Alice".into(),
+        },
+        Event::Registered {
+            req: Some(2),
+            you: UserSummary {
+                member: true,
+                ..user.clone()
+            },
+            recovery_codes: vec!["K7QF-2M9X-WD3H".into(), "P4TZ-8NBE-6RVA".into()],
+        },
+        Event::AccountChanged {
+            user: author.clone(),
+            member: true,
         },
         Event::RoomList {
             req: None,
@@ -324,6 +344,7 @@ fn one_of_each() -> Vec<Event> {
             user: Author {
                 id: UserId(8),
                 nick: "Bob".into(),
+                member: false,
             },
             by: author.clone(),
             reason: "spam".into(),
@@ -333,6 +354,7 @@ fn one_of_each() -> Vec<Event> {
             user: Author {
                 id: UserId(8),
                 nick: "Bob".into(),
+                member: false,
             },
             by: author.clone(),
         },
@@ -379,6 +401,7 @@ fn one_of_each() -> Vec<Event> {
             to: Author {
                 id: UserId(8),
                 nick: "Bob".into(),
+                member: false,
             },
             body: "coucou".into(),
             at: 0,

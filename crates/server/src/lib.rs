@@ -13,8 +13,10 @@ use std::time::Duration;
 use anyhow::Context;
 use tchatche_bus::LocalBus;
 use tchatche_config::Config;
-use tchatche_hub::{HubHandle, HubSettings};
-use tchatche_store::{HistoryStore, HistoryWriter, SqliteStore, WriterConfig, WriterTask};
+use tchatche_hub::{HubHandle, HubSettings, HubStores};
+use tchatche_store::{
+    AccountStore, HistoryStore, HistoryWriter, SqliteStore, WriterConfig, WriterTask,
+};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
@@ -111,14 +113,18 @@ impl Server {
             PRUNE_EVERY,
         );
         let bus = LocalBus::new();
+        let account_store: Arc<dyn AccountStore> = Arc::new(store.clone());
         let (hub, hub_task) = tchatche_hub::start(
             HubSettings::from_config(&config),
-            Some(history_store),
-            Some(history),
+            HubStores {
+                history: Some(history_store),
+                history_writer: Some(history),
+                accounts: Some(account_store),
+            },
             Box::new(bus.attach(0)),
         )
         .await
-        .context("loading room history")?;
+        .context("starting the hub")?;
 
         let listener = listen(config.server.http_addr)
             .await

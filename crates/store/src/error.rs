@@ -46,8 +46,15 @@ pub enum StoreError {
         /// The value refused.
         value: u64,
     },
+    /// A row would break a uniqueness rule, e.g. a second account with
+    /// the same folded nickname.
+    #[error("{what} already exists")]
+    Duplicate {
+        /// What was duplicated, e.g. `an account with this nickname`.
+        what: &'static str,
+    },
     /// A stored row holds a value this code cannot read back.
-    #[error("stored room message has an invalid {field}: {value:?}")]
+    #[error("stored row has an invalid {field}: {value:?}")]
     Corrupt {
         /// The column, e.g. `mentions`.
         field: &'static str,

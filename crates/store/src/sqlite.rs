@@ -13,7 +13,10 @@ use sqlx::sqlite::{
 };
 use sqlx::{QueryBuilder, Row, Sqlite};
 
-use crate::{HistoryStore, StoreError, StoredMessage};
+use crate::{
+    AccountStore, HistoryStore, NewAccount, StoreError, StoredAccount, StoredMessage,
+    StoredRecoveryCode,
+};
 
 /// The database file's name inside the data folder.
 pub const DATABASE_FILE_NAME: &str = "tchatche.sqlite3";
@@ -206,6 +209,197 @@ impl HistoryStore for SqliteStore {
     }
 }
 
+const SELECT_ACCOUNT: &str = "SELECT id, nick, nick_key, password_hash, email, age, gender, \
+     department, created_at_ms, last_login_ms FROM accounts WHERE nick_key = ?";
+
+#[async_trait]
+impl AccountStore for SqliteStore {
+    async fn create_account(
+        &self,
+        account: &NewAccount,
+        recovery_code_hashes: &[String],
+    ) -> Result<u64, StoreError> {
+        let created_at_ms = to_i64("created_at_ms", account.created_at_ms)?;
+        let mut transaction = self
+            .pool
+            .begin()
+            .await
+            .map_err(query_failed("beginning a transaction to create an account"))?;
+        let inserted = sqlx::query(
+            "INSERT INTO accounts (nick, nick_key, password_hash, email, age, gender, department, created_at_ms) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&account.nick)
+        .bind(&account.nick_key)
+        .bind(&account.password_hash)
+        .bind(account.email.as_deref())
+        .bind(i64::from(account.age))
+        .bind(&account.gender)
+        .bind(&account.department)
+        .bind(created_at_ms)
+        .execute(&mut *transaction)
+        .await;
+        let account_id = match inserted {
+            Ok(result) => result.last_insert_rowid(),
+            Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+                return Err(StoreError::Duplicate {
+                    what: "an account with this nickname",
+                });
+            }
+            Err(source) => {
+                return Err(StoreError::Query {
+                    operation: "creating an account",
+                    source,
+                });
+            }
+        };
+        for hash in recovery_code_hashes {
+            sqlx::query("INSERT INTO recovery_codes (account_id, code_hash) VALUES (?, ?)")
+                .bind(account_id)
+                .bind(hash)
+                .execute(&mut *transaction)
+                .await
+                .map_err(query_failed("storing recovery codes"))?;
+        }
+        transaction
+            .commit()
+            .await
+            .map_err(query_failed("committing a new account"))?;
+        stored_u64("id", account_id)
+    }
+
+    async fn account_by_nick_key(
+        &self,
+        nick_key: &str,
+    ) -> Result<Option<StoredAccount>, StoreError> {
+        let row = sqlx::query(SELECT_ACCOUNT)
+            .bind(nick_key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(query_failed("reading an account"))?;
+        row.as_ref().map(read_account).transpose()
+    }
+
+    async fn account_nick_keys(&self) -> Result<Vec<String>, StoreError> {
+        sqlx::query_scalar("SELECT nick_key FROM accounts")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(query_failed("listing account nicknames"))
+    }
+
+    async fn set_password_hash(&self, account_id: u64, hash: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE accounts SET password_hash = ? WHERE id = ?")
+            .bind(hash)
+            .bind(to_i64("account_id", account_id)?)
+            .execute(&self.pool)
+            .await
+            .map_err(query_failed("changing a password"))?;
+        Ok(())
+    }
+
+    async fn record_login(&self, account_id: u64, at_ms: u64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE accounts SET last_login_ms = ? WHERE id = ?")
+            .bind(to_i64("at_ms", at_ms)?)
+            .bind(to_i64("account_id", account_id)?)
+            .execute(&self.pool)
+            .await
+            .map_err(query_failed("recording a login"))?;
+        Ok(())
+    }
+
+    async fn unused_recovery_codes(
+        &self,
+        account_id: u64,
+    ) -> Result<Vec<StoredRecoveryCode>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, code_hash FROM recovery_codes \
+             WHERE account_id = ? AND used_at_ms IS NULL ORDER BY id",
+        )
+        .bind(to_i64("account_id", account_id)?)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(query_failed("reading recovery codes"))?;
+        rows.iter()
+            .map(|row| {
+                let id: i64 = row
+                    .try_get("id")
+                    .map_err(query_failed("decoding a recovery code"))?;
+                Ok(StoredRecoveryCode {
+                    id: stored_u64("id", id)?,
+                    code_hash: row
+                        .try_get("code_hash")
+                        .map_err(query_failed("decoding a recovery code"))?,
+                })
+            })
+            .collect()
+    }
+
+    async fn use_recovery_code(&self, code_id: u64, at_ms: u64) -> Result<bool, StoreError> {
+        let result = sqlx::query(
+            "UPDATE recovery_codes SET used_at_ms = ? WHERE id = ? AND used_at_ms IS NULL",
+        )
+        .bind(to_i64("at_ms", at_ms)?)
+        .bind(to_i64("code_id", code_id)?)
+        .execute(&self.pool)
+        .await
+        .map_err(query_failed("using a recovery code"))?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    async fn delete_account(&self, account_id: u64) -> Result<bool, StoreError> {
+        let account_id = to_i64("account_id", account_id)?;
+        let mut transaction = self
+            .pool
+            .begin()
+            .await
+            .map_err(query_failed("beginning a transaction to delete an account"))?;
+        sqlx::query("DELETE FROM recovery_codes WHERE account_id = ?")
+            .bind(account_id)
+            .execute(&mut *transaction)
+            .await
+            .map_err(query_failed("deleting recovery codes"))?;
+        let deleted = sqlx::query("DELETE FROM accounts WHERE id = ?")
+            .bind(account_id)
+            .execute(&mut *transaction)
+            .await
+            .map_err(query_failed("deleting an account"))?;
+        transaction
+            .commit()
+            .await
+            .map_err(query_failed("committing an account deletion"))?;
+        Ok(deleted.rows_affected() == 1)
+    }
+}
+
+/// Reads one `accounts` row selected with [`SELECT_ACCOUNT`].
+fn read_account(row: &SqliteRow) -> Result<StoredAccount, StoreError> {
+    let decoding = || query_failed("decoding an account");
+    let integer =
+        |name: &'static str| -> Result<i64, StoreError> { row.try_get(name).map_err(decoding()) };
+    let text = |name: &'static str| -> Result<String, StoreError> {
+        row.try_get(name).map_err(decoding())
+    };
+    let age = integer("age")?;
+    let last_login_ms: Option<i64> = row.try_get("last_login_ms").map_err(decoding())?;
+    Ok(StoredAccount {
+        id: stored_u64("id", integer("id")?)?,
+        nick: text("nick")?,
+        nick_key: text("nick_key")?,
+        password_hash: text("password_hash")?,
+        email: row.try_get("email").map_err(decoding())?,
+        age: u32::try_from(age).map_err(|_| StoreError::Corrupt {
+            field: "age",
+            value: age.to_string(),
+        })?,
+        gender: text("gender")?,
+        department: text("department")?,
+        created_at_ms: stored_u64("created_at_ms", integer("created_at_ms")?)?,
+        last_login_ms: last_login_ms
+            .map(|at| stored_u64("last_login_ms", at))
+            .transpose()?,
+    })
+}
+
 /// A [`StoredMessage`] converted to the database's types, borrowing its text.
 struct MessageRow<'a> {
     id: i64,
@@ -336,6 +530,113 @@ mod tests {
 
     fn ids(messages: &[StoredMessage]) -> Vec<u64> {
         messages.iter().map(|message| message.id).collect()
+    }
+
+    fn new_account(nick: &str) -> NewAccount {
+        NewAccount {
+            nick: nick.to_owned(),
+            nick_key: nick.to_lowercase(),
+            password_hash: format!("hash-of-{nick}"),
+            email: None,
+            age: 30,
+            gender: "femme".to_owned(),
+            department: "75".to_owned(),
+            created_at_ms: 1_000,
+        }
+    }
+
+    #[tokio::test]
+    async fn accounts_are_created_read_changed_and_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).await.unwrap();
+        let codes = vec!["c1".to_owned(), "c2".to_owned()];
+        let id = store
+            .create_account(
+                &NewAccount {
+                    email: Some("alice@example.org".into()),
+                    ..new_account("Alice")
+                },
+                &codes,
+            )
+            .await
+            .unwrap();
+        let account = store.account_by_nick_key("alice").await.unwrap().unwrap();
+        assert_eq!(account.id, id);
+        assert_eq!(account.nick, "Alice");
+        assert_eq!(account.email.as_deref(), Some("alice@example.org"));
+        assert_eq!((account.age, account.gender.as_str()), (30, "femme"));
+        assert_eq!(account.last_login_ms, None);
+        assert_eq!(store.account_by_nick_key("bob").await.unwrap(), None);
+        assert_eq!(store.account_nick_keys().await.unwrap(), ["alice"]);
+
+        store.set_password_hash(id, "new-hash").await.unwrap();
+        store.record_login(id, 2_000).await.unwrap();
+        let account = store.account_by_nick_key("alice").await.unwrap().unwrap();
+        assert_eq!(account.password_hash, "new-hash");
+        assert_eq!(account.last_login_ms, Some(2_000));
+
+        assert!(store.delete_account(id).await.unwrap());
+        assert!(!store.delete_account(id).await.unwrap());
+        assert_eq!(store.account_by_nick_key("alice").await.unwrap(), None);
+        assert!(store.unused_recovery_codes(id).await.unwrap().is_empty());
+        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM recovery_codes")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(left, 0, "deleting an account deletes its codes");
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_second_account_with_the_same_key_is_a_duplicate() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).await.unwrap();
+        store
+            .create_account(&new_account("Alice"), &[])
+            .await
+            .unwrap();
+        let error = store
+            .create_account(&new_account("ALICE"), &["c".to_owned()])
+            .await
+            .unwrap_err();
+        assert!(matches!(error, StoreError::Duplicate { .. }), "{error:?}");
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_recovery_code_is_used_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).await.unwrap();
+        let codes = vec!["c1".to_owned(), "c2".to_owned(), "c3".to_owned()];
+        let id = store
+            .create_account(&new_account("Alice"), &codes)
+            .await
+            .unwrap();
+        let unused = store.unused_recovery_codes(id).await.unwrap();
+        let hashes: Vec<_> = unused.iter().map(|code| code.code_hash.as_str()).collect();
+        assert_eq!(hashes, ["c1", "c2", "c3"]);
+        assert!(store.use_recovery_code(unused[1].id, 5).await.unwrap());
+        assert!(!store.use_recovery_code(unused[1].id, 6).await.unwrap());
+        let unused = store.unused_recovery_codes(id).await.unwrap();
+        let hashes: Vec<_> = unused.iter().map(|code| code.code_hash.as_str()).collect();
+        assert_eq!(hashes, ["c1", "c3"]);
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn accounts_survive_close_and_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = SqliteStore::open(dir.path()).await.unwrap();
+            store
+                .create_account(&new_account("Alice"), &[])
+                .await
+                .unwrap();
+            store.close().await;
+        }
+        let store = SqliteStore::open(dir.path()).await.unwrap();
+        assert!(store.account_by_nick_key("alice").await.unwrap().is_some());
+        store.close().await;
     }
 
     #[tokio::test]

@@ -5,12 +5,14 @@
 
 mod support;
 
+mod accounts;
 mod bad_input;
 mod bands;
 mod binary;
 mod dms;
 mod entry;
 mod irc;
+mod irc_accounts;
 mod people;
 mod rooms;
 mod slow;

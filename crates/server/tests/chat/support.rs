@@ -138,6 +138,39 @@ impl TestServer {
         let client = self.client().await;
         client.entered_as(nick, age).await
     }
+
+    /// A guest who entered, then registered with this password; returns
+    /// them with their recovery codes.
+    pub async fn member(&self, nick: &str, age: u32, password: &str) -> (Client, Vec<String>) {
+        let mut client = self.guest(nick, age).await;
+        let codes = client.register(password).await;
+        (client, codes)
+    }
+
+    /// A new connection that entered as the member `nick` with `password`.
+    pub async fn logged_in(&self, nick: &str, password: &str) -> Client {
+        let mut client = self.client().await;
+        match client.enter_member(nick, password).await {
+            Event::Entered { you, .. } => {
+                assert!(you.member, "{nick} entered as a guest");
+                client.id = you.id;
+                client.nick = you.nick;
+            }
+            other => panic!("{nick} could not log in: {other:?}"),
+        }
+        client
+    }
+}
+
+/// A server whose password hashing is as cheap as the configuration
+/// allows, for tests that register many members (the restart test keeps
+/// the default cost).
+pub async fn cheap_hashing_server() -> TestServer {
+    TestServer::start_with(|config| {
+        config.accounts.argon2_memory_kib = 1024;
+        config.accounts.argon2_iterations = 1;
+    })
+    .await
 }
 
 impl Client {
@@ -284,6 +317,51 @@ impl Client {
             "gender": gender, "department": department,
         }))
         .await
+    }
+
+    /// Sends `enter` until the nickname is free: a connection a test
+    /// dropped is closed by the server a moment later, not at once. Fails
+    /// if it is still taken after [`WAIT`].
+    pub async fn enter_once_free(&mut self, command: Value) -> Event {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let reply = self.request(command.clone()).await;
+            let taken = matches!(&reply, Event::Error(error)
+                if error.code == tchatche_protocol::ErrorCode::NicknameTaken);
+            if !taken {
+                return reply;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{command}: the nickname stayed taken"
+            );
+        }
+    }
+
+    /// Enters with a member's nickname and password (no profile).
+    pub async fn enter_member(&mut self, nick: &str, password: &str) -> Event {
+        self.request(json!({
+            "type": "enter", "protocol": 1, "nickname": nick, "password": password,
+        }))
+        .await
+    }
+
+    /// Registers my nickname; returns the recovery codes.
+    pub async fn register(&mut self, password: &str) -> Vec<String> {
+        match self
+            .request(json!({"type": "register", "password": password}))
+            .await
+        {
+            Event::Registered {
+                you,
+                recovery_codes,
+                ..
+            } => {
+                assert!(you.member, "{you:?}");
+                recovery_codes
+            }
+            other => panic!("{} could not register: {other:?}", self.nick),
+        }
     }
 
     pub async fn join(&mut self, room: &str) -> Event {

@@ -12,4 +12,8 @@ id: UserId,
 /**
  * Nickname at the time of sending.
  */
-nick: string, };
+nick: string, 
+/**
+ * A registered member (their account name is their nickname).
+ */
+member: boolean, };

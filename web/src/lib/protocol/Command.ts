@@ -10,7 +10,36 @@ import type { UserQuery } from "./UserQuery";
 /**
  * Every command a client may send.
  */
-export type Command = { "type": "enter" } & Enter | { "type": "list_rooms", } | { "type": "join", 
+export type Command = { "type": "enter" } & Enter | { "type": "authenticate", 
+/**
+ * The member's nickname.
+ */
+account: string, 
+/**
+ * Their password.
+ */
+password: string, } | { "type": "register", 
+/**
+ * The password (Argon2id-hashed by the server, never stored).
+ */
+password: string, 
+/**
+ * An e-mail address, kept for later use (no mail is sent today).
+ */
+email?: string, } | { "type": "change_password", 
+/**
+ * The current password; may be left out right after entering with
+ * a recovery code.
+ */
+current?: string, 
+/**
+ * The new password.
+ */
+new_password: string, } | { "type": "delete_account", 
+/**
+ * My password, as confirmation.
+ */
+password: string, } | { "type": "list_rooms", } | { "type": "join", 
 /**
  * Room slug.
  */

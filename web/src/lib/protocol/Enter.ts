@@ -2,7 +2,8 @@
 import type { Gender } from "./Gender";
 
 /**
- * Guest entry.
+ * Entry: a guest gives a profile; a member gives a password (or a recovery
+ * code) and the profile stored at registration is used instead.
  */
 export type Enter = { 
 /**
@@ -14,14 +15,24 @@ protocol: number,
  */
 nickname: string, 
 /**
- * Age in years.
+ * Age in years (guests: required; members: ignored).
  */
-age: number, 
+age?: number, 
 /**
- * Gender.
+ * Gender (guests: required; members: ignored).
  */
-gender: Gender, 
+gender?: Gender, 
 /**
- * Département code (`75`, `2A`, `971`, `etranger`).
+ * Département code (`75`, `2A`, `971`, `etranger`) (guests: required;
+ * members: ignored).
  */
-department: string, };
+department?: string, 
+/**
+ * The member's password, when the nickname is a member's.
+ */
+password?: string, 
+/**
+ * One of the member's recovery codes instead of the password; it is
+ * used up, and the session may then set a new password without the old.
+ */
+recovery_code?: string, };

@@ -46,7 +46,35 @@ band: Band,
 /**
  * The room directory of my band.
  */
-rooms: Array<RoomSummary>, } | { "type": "room_list", 
+rooms: Array<RoomSummary>, } | { "type": "authenticated", 
+/**
+ * Request number.
+ */
+req?: number, 
+/**
+ * The member's nickname, as registered.
+ */
+account: string, } | { "type": "registered", 
+/**
+ * Request number.
+ */
+req?: number, 
+/**
+ * My profile, now with `member: true`.
+ */
+you: UserSummary, 
+/**
+ * Single-use codes that replace the password to log in once.
+ */
+recovery_codes: Array<string>, } | { "type": "account_changed", 
+/**
+ * Who, with their new standing.
+ */
+user: Author, 
+/**
+ * Member now (true) or guest now (false).
+ */
+member: boolean, } | { "type": "room_list", 
 /**
  * Request number.
  */

@@ -14,7 +14,36 @@ export type Request = {
 /**
  * Copied into the reply so the client can match them.
  */
-req?: number, } & ({ "type": "enter" } & Enter | { "type": "list_rooms", } | { "type": "join", 
+req?: number, } & ({ "type": "enter" } & Enter | { "type": "authenticate", 
+/**
+ * The member's nickname.
+ */
+account: string, 
+/**
+ * Their password.
+ */
+password: string, } | { "type": "register", 
+/**
+ * The password (Argon2id-hashed by the server, never stored).
+ */
+password: string, 
+/**
+ * An e-mail address, kept for later use (no mail is sent today).
+ */
+email?: string, } | { "type": "change_password", 
+/**
+ * The current password; may be left out right after entering with
+ * a recovery code.
+ */
+current?: string, 
+/**
+ * The new password.
+ */
+new_password: string, } | { "type": "delete_account", 
+/**
+ * My password, as confirmation.
+ */
+password: string, } | { "type": "list_rooms", } | { "type": "join", 
 /**
  * Room slug.
  */

@@ -1,0 +1,699 @@
+//! Member accounts on the hub: registration, login (on entry or with
+//! `authenticate`, what IRC's SASL uses), recovery codes, password change and
+//! account deletion.
+//!
+//! The hub decides; credential jobs compute. Everything that needs the store
+//! or Argon2 runs as a job on its own tokio task, holding one of a few
+//! permits (`accounts.hashing_threads`) while it hashes on a blocking thread,
+//! and its outcome comes back to the hub as a [`JobDone`] message. The hub
+//! task never awaits a job. While a session has a job in flight, its later
+//! requests wait in order ("parked") and are handled once the outcome is
+//! in, so a client that pipelines `enter` and `join` sees them answered in
+//! order, exactly as without accounts.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tchatche_protocol::{Department, ErrorCode, Event, Gender, UserId};
+use tchatche_store::{AccountStore, NewAccount, StoreError, StoredAccount};
+use tokio::sync::{Semaphore, mpsc};
+
+use crate::credentials::{
+    self, PasswordHashing, check_email, check_new_password, normalise_recovery_code,
+};
+use crate::ids::now_ms;
+use crate::outbox::Outgoing;
+use crate::state::{Admission, Hub, Outcome, refuse};
+use crate::throttle::FailureThrottle;
+
+/// Requests of one session kept while its credential job runs; beyond this
+/// they are refused with `busy`.
+pub(crate) const MAX_PARKED: usize = 64;
+
+/// Milliseconds in an average year, to age members since registration.
+const YEAR_MS: u64 = 31_557_600_000;
+
+/// What proves a login.
+pub(crate) enum Secret {
+    Password(String),
+    RecoveryCode(String),
+}
+
+/// Why a login was asked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LoginPurpose {
+    /// `enter` with a password or recovery code: enter once it checks out.
+    Enter,
+    /// `authenticate`: remember the account for a later `enter`.
+    Authenticate,
+}
+
+/// A job's failure, as the hub reports it.
+#[derive(Debug)]
+pub(crate) enum JobFailure {
+    WrongPassword,
+    WrongRecoveryCode,
+    AccountNotFound,
+    /// The nickname got an account meanwhile.
+    Duplicate,
+    /// Storage or hashing broke; logged where it happened.
+    Internal,
+}
+
+impl From<StoreError> for JobFailure {
+    fn from(error: StoreError) -> JobFailure {
+        match error {
+            StoreError::Duplicate { .. } => JobFailure::Duplicate,
+            error => {
+                tracing::error!(error = %error, "account storage failed");
+                JobFailure::Internal
+            }
+        }
+    }
+}
+
+/// What a credential job found out.
+pub(crate) enum JobOutcome {
+    Login {
+        purpose: LoginPurpose,
+        nick_key: String,
+        result: Result<(StoredAccount, bool), JobFailure>,
+    },
+    Registered(Result<(u64, Vec<String>), JobFailure>),
+    PasswordChanged(Result<(), JobFailure>),
+    AccountDeleted(Result<(), JobFailure>),
+}
+
+/// A job's outcome on its way back to the hub.
+pub(crate) struct JobDone {
+    pub id: UserId,
+    pub req: Option<u32>,
+    pub outcome: JobOutcome,
+}
+
+/// How the hub starts credential jobs, and the failed-login throttles.
+pub(crate) struct Credentials {
+    store: Option<Arc<dyn AccountStore>>,
+    hashing: Arc<PasswordHashing>,
+    permits: Arc<Semaphore>,
+    done: mpsc::UnboundedSender<JobDone>,
+    /// Folded nicknames that belong to an account: entering with one needs
+    /// its password. Loaded at start, kept in step by the hub.
+    pub member_keys: std::collections::HashSet<String>,
+    pub by_nickname: FailureThrottle,
+    pub by_address: FailureThrottle,
+}
+
+impl Credentials {
+    pub async fn new(
+        settings: &crate::settings::AccountSettings,
+        store: Option<Arc<dyn AccountStore>>,
+    ) -> Result<(Credentials, mpsc::UnboundedReceiver<JobDone>), crate::StartError> {
+        let hashing = PasswordHashing::new(settings.argon2_memory_kib, settings.argon2_iterations)?;
+        let member_keys = match &store {
+            Some(store) => store.account_nick_keys().await?.into_iter().collect(),
+            None => Default::default(),
+        };
+        let (done, results) = mpsc::unbounded_channel();
+        let credentials = Credentials {
+            store,
+            hashing: Arc::new(hashing),
+            permits: Arc::new(Semaphore::new(settings.hashing_threads.max(1))),
+            done,
+            member_keys,
+            by_nickname: FailureThrottle::new(
+                settings.max_failed_logins_per_nickname,
+                settings.failed_login_window,
+            ),
+            by_address: FailureThrottle::new(
+                settings.max_failed_logins_per_ip,
+                settings.failed_login_window,
+            ),
+        };
+        Ok((credentials, results))
+    }
+
+    /// Runs `job` on its own task with a hashing permit and sends its
+    /// outcome to the hub. False when there is no account store.
+    fn spawn<F, Job>(&self, id: UserId, req: Option<u32>, job: F) -> bool
+    where
+        F: FnOnce(Arc<dyn AccountStore>, Arc<PasswordHashing>) -> Job,
+        Job: Future<Output = JobOutcome> + Send + 'static,
+    {
+        let Some(store) = self.store.clone() else {
+            return false;
+        };
+        let job = job(store, Arc::clone(&self.hashing));
+        let permits = Arc::clone(&self.permits);
+        let done = self.done.clone();
+        tokio::spawn(async move {
+            // The semaphore is never closed; without a permit, run anyway.
+            let _permit = permits.acquire_owned().await.ok();
+            let outcome = job.await;
+            // The hub may have stopped meanwhile: nobody is left to tell.
+            let _ = done.send(JobDone { id, req, outcome });
+        });
+        true
+    }
+}
+
+/// Runs Argon2 work on a blocking thread.
+async fn blocking<T: Send + 'static>(
+    hashing: &Arc<PasswordHashing>,
+    work: impl FnOnce(&PasswordHashing) -> T + Send + 'static,
+) -> Result<T, JobFailure> {
+    let hashing = Arc::clone(hashing);
+    tokio::task::spawn_blocking(move || work(&hashing))
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "password hashing task failed");
+            JobFailure::Internal
+        })
+}
+
+/// Checks a login; on success a used recovery code is spent.
+async fn check_login(
+    store: &dyn AccountStore,
+    hashing: &Arc<PasswordHashing>,
+    nick_key: &str,
+    secret: Secret,
+) -> Result<(StoredAccount, bool), JobFailure> {
+    let account = store
+        .account_by_nick_key(nick_key)
+        .await?
+        .ok_or(JobFailure::AccountNotFound)?;
+    let recovered = match secret {
+        Secret::Password(password) => {
+            let hash = account.password_hash.clone();
+            if !blocking(hashing, move |h| h.verify(&password, &hash)).await? {
+                return Err(JobFailure::WrongPassword);
+            }
+            false
+        }
+        Secret::RecoveryCode(code) => {
+            let codes = store.unused_recovery_codes(account.id).await?;
+            let code = normalise_recovery_code(&code);
+            let found = blocking(hashing, move |h| {
+                codes
+                    .iter()
+                    .find(|stored| h.verify(&code, &stored.code_hash))
+                    .map(|stored| stored.id)
+            })
+            .await?;
+            let Some(code_id) = found else {
+                return Err(JobFailure::WrongRecoveryCode);
+            };
+            // Two logins racing for one code: only the first spends it.
+            if !store.use_recovery_code(code_id, now_ms()).await? {
+                return Err(JobFailure::WrongRecoveryCode);
+            }
+            true
+        }
+    };
+    if let Err(error) = store.record_login(account.id, now_ms()).await {
+        // The login itself is sound; only its date is lost.
+        tracing::warn!(%error, "could not record a login");
+    }
+    Ok((account, recovered))
+}
+
+/// Checks a member's password by account id's nickname key.
+async fn check_password(
+    store: &dyn AccountStore,
+    hashing: &Arc<PasswordHashing>,
+    nick_key: &str,
+    password: String,
+) -> Result<StoredAccount, JobFailure> {
+    let account = store
+        .account_by_nick_key(nick_key)
+        .await?
+        .ok_or(JobFailure::AccountNotFound)?;
+    let hash = account.password_hash.clone();
+    if blocking(hashing, move |h| h.verify(&password, &hash)).await? {
+        Ok(account)
+    } else {
+        Err(JobFailure::WrongPassword)
+    }
+}
+
+/// The stored name of a gender.
+fn gender_name(gender: Gender) -> &'static str {
+    match gender {
+        Gender::Homme => "homme",
+        Gender::Femme => "femme",
+        Gender::Autre => "autre",
+    }
+}
+
+fn gender_from_name(name: &str) -> Option<Gender> {
+    match name {
+        "homme" => Some(Gender::Homme),
+        "femme" => Some(Gender::Femme),
+        "autre" => Some(Gender::Autre),
+        _ => None,
+    }
+}
+
+/// A member's age today: the age they gave at registration plus the years
+/// since, so a teen member joins the adult band when they turn 18 by the
+/// calendar rather than never.
+pub(crate) fn age_now(account: &StoredAccount, now_ms: u64) -> u32 {
+    let years = now_ms.saturating_sub(account.created_at_ms) / YEAR_MS;
+    account
+        .age
+        .saturating_add(u32::try_from(years).unwrap_or(u32::MAX))
+}
+
+impl Hub {
+    fn throttle_wait(&self, id: UserId, nick_key: &str) -> Option<Duration> {
+        let now = Instant::now();
+        let address = self.sessions.get(&id)?.info.peer.ip().to_string();
+        let credentials = &self.credentials;
+        let by_nick = credentials.by_nickname.wait(nick_key, now);
+        let by_address = credentials.by_address.wait(&address, now);
+        by_nick.max(by_address)
+    }
+
+    fn record_failure(&mut self, id: UserId, nick_key: &str) {
+        let now = Instant::now();
+        self.credentials.by_nickname.fail(nick_key, now);
+        if let Some(session) = self.sessions.get(&id) {
+            let address = session.info.peer.ip().to_string();
+            self.credentials.by_address.fail(&address, now);
+        }
+    }
+
+    /// Refuses with `too_many_attempts` while `nick_key` or the session's
+    /// address is locked.
+    fn check_throttle(&self, id: UserId, req: Option<u32>, nick_key: &str) -> Outcome {
+        match self.throttle_wait(id, nick_key) {
+            Some(wait) => Err(refuse(req, ErrorCode::TooManyAttempts)
+                .with_retry_after_ms(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1))),
+            None => Ok(()),
+        }
+    }
+
+    /// Marks the session busy and runs `job`; `server_error` without a store.
+    fn start_job<F, Job>(&mut self, id: UserId, req: Option<u32>, job: F) -> Outcome
+    where
+        F: FnOnce(Arc<dyn AccountStore>, Arc<PasswordHashing>) -> Job,
+        Job: Future<Output = JobOutcome> + Send + 'static,
+    {
+        if !self.credentials.spawn(id, req, job) {
+            return Err(refuse(req, ErrorCode::ServerError).with_detail("no account store"));
+        }
+        if let Some(session) = self.sessions.get_mut(&id) {
+            session.busy = true;
+        }
+        Ok(())
+    }
+
+    /// Starts checking a login for the member `nick_key`.
+    pub(crate) fn start_login(
+        &mut self,
+        id: UserId,
+        req: Option<u32>,
+        nick_key: String,
+        secret: Secret,
+        purpose: LoginPurpose,
+    ) -> Outcome {
+        if !self.credentials.member_keys.contains(&nick_key) {
+            return Err(refuse(req, ErrorCode::AccountNotFound));
+        }
+        self.check_throttle(id, req, &nick_key)?;
+        self.start_job(id, req, move |store, hashing| async move {
+            let result = check_login(&*store, &hashing, &nick_key, secret).await;
+            JobOutcome::Login {
+                purpose,
+                nick_key,
+                result,
+            }
+        })
+    }
+
+    /// `authenticate`: check a member's password before entering.
+    pub(crate) fn authenticate(
+        &mut self,
+        id: UserId,
+        req: Option<u32>,
+        account: &str,
+        password: String,
+    ) -> Outcome {
+        let Some(session) = self.sessions.get(&id) else {
+            return Ok(());
+        };
+        if session.person.is_some() {
+            return Err(refuse(req, ErrorCode::AlreadyEntered));
+        }
+        let nick_key = tchatche_safety::nickname::nickname_key(account);
+        self.start_login(
+            id,
+            req,
+            nick_key,
+            Secret::Password(password),
+            LoginPurpose::Authenticate,
+        )
+    }
+
+    /// Checks a new password against the rules, with the limit as detail.
+    fn check_password_rules(&self, req: Option<u32>, password: &str, nick: &str) -> Outcome {
+        let min = self.settings.accounts.min_password_chars;
+        check_new_password(password, nick, min).map_err(|refusal| {
+            let detail = match refusal {
+                credentials::PasswordRefusal::TooShort => format!("minimum {min}"),
+                credentials::PasswordRefusal::TooLong => {
+                    format!("maximum {}", credentials::MAX_PASSWORD_CHARS)
+                }
+                credentials::PasswordRefusal::TooWeak => String::new(),
+            };
+            let error = refuse(req, refusal.code());
+            if detail.is_empty() {
+                error
+            } else {
+                error.with_detail(detail)
+            }
+        })
+    }
+
+    /// `register`: reserve my nickname with a password.
+    pub(crate) fn register(
+        &mut self,
+        id: UserId,
+        req: Option<u32>,
+        password: String,
+        email: Option<String>,
+    ) -> Outcome {
+        let person = self.person(id, req)?;
+        if person.account.is_some() {
+            return Err(refuse(req, ErrorCode::AlreadyMember));
+        }
+        self.check_password_rules(req, &password, &person.nick)?;
+        let email = check_email(email.as_deref()).map_err(|code| refuse(req, code))?;
+        let account = NewAccount {
+            nick: person.nick.clone(),
+            nick_key: person.nick_key.clone(),
+            password_hash: String::new(),
+            email,
+            age: person.age,
+            gender: gender_name(person.gender).to_owned(),
+            department: person.department.code().to_owned(),
+            created_at_ms: now_ms(),
+        };
+        let n_codes = self.settings.accounts.recovery_codes;
+        self.start_job(id, req, move |store, hashing| async move {
+            let hashed = blocking(&hashing, move |h| {
+                let codes: Vec<String> = (0..n_codes)
+                    .map(|_| credentials::new_recovery_code())
+                    .collect();
+                let password_hash = h.hash(&password)?;
+                let code_hashes = codes
+                    .iter()
+                    .map(|code| h.hash(&normalise_recovery_code(code)))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok::<_, credentials::HashingFailed>((password_hash, codes, code_hashes))
+            })
+            .await;
+            let result = match hashed {
+                Ok(Ok((password_hash, codes, code_hashes))) => {
+                    let account = NewAccount {
+                        password_hash,
+                        ..account
+                    };
+                    store
+                        .create_account(&account, &code_hashes)
+                        .await
+                        .map(|account_id| (account_id, codes))
+                        .map_err(JobFailure::from)
+                }
+                Ok(Err(error)) => {
+                    tracing::error!(%error, "could not hash a new password");
+                    Err(JobFailure::Internal)
+                }
+                Err(failure) => Err(failure),
+            };
+            JobOutcome::Registered(result)
+        })
+    }
+
+    /// `change_password`: the current password, or none right after a
+    /// recovery-code login.
+    pub(crate) fn change_password(
+        &mut self,
+        id: UserId,
+        req: Option<u32>,
+        current: Option<String>,
+        new_password: String,
+    ) -> Outcome {
+        let recovered = self.sessions.get(&id).is_some_and(|s| s.recovered);
+        let person = self.person(id, req)?;
+        if person.account.is_none() {
+            return Err(refuse(req, ErrorCode::NotMember));
+        }
+        let nick_key = person.nick_key.clone();
+        self.check_password_rules(req, &new_password, &person.nick)?;
+        let current = current.filter(|current| !current.is_empty());
+        if current.is_none() && !recovered {
+            return Err(refuse(req, ErrorCode::MissingField).with_detail("current"));
+        }
+        self.check_throttle(id, req, &nick_key)?;
+        self.start_job(id, req, move |store, hashing| async move {
+            let result = async {
+                let account = match current {
+                    Some(current) => check_password(&*store, &hashing, &nick_key, current).await?,
+                    None => store
+                        .account_by_nick_key(&nick_key)
+                        .await?
+                        .ok_or(JobFailure::AccountNotFound)?,
+                };
+                let hash = blocking(&hashing, move |h| h.hash(&new_password))
+                    .await?
+                    .map_err(|error| {
+                        tracing::error!(%error, "could not hash a new password");
+                        JobFailure::Internal
+                    })?;
+                store.set_password_hash(account.id, &hash).await?;
+                Ok(())
+            }
+            .await;
+            JobOutcome::PasswordChanged(result)
+        })
+    }
+
+    /// `delete_account`: erase my account and its codes; I stay as a guest.
+    pub(crate) fn delete_account(
+        &mut self,
+        id: UserId,
+        req: Option<u32>,
+        password: String,
+    ) -> Outcome {
+        let person = self.person(id, req)?;
+        if person.account.is_none() {
+            return Err(refuse(req, ErrorCode::NotMember));
+        }
+        let nick_key = person.nick_key.clone();
+        self.check_throttle(id, req, &nick_key)?;
+        self.start_job(id, req, move |store, hashing| async move {
+            let result = async {
+                let account = check_password(&*store, &hashing, &nick_key, password).await?;
+                store.delete_account(account.id).await?;
+                Ok(())
+            }
+            .await;
+            JobOutcome::AccountDeleted(result)
+        })
+    }
+
+    /// A job's outcome: act on it, then handle the requests that waited.
+    pub(crate) fn on_job_done(&mut self, JobDone { id, req, outcome }: JobDone) {
+        let Some(session) = self.sessions.get_mut(&id) else {
+            // The connection closed meanwhile; what the job stored stays.
+            return;
+        };
+        session.busy = false;
+        if let Err(error) = self.apply_outcome(id, req, outcome) {
+            self.send(id, Event::Error(error));
+        }
+        self.close_pending();
+        while let Some(session) = self.sessions.get_mut(&id) {
+            if session.busy {
+                break;
+            }
+            let Some(request) = session.parked.pop_front() else {
+                break;
+            };
+            self.on_request(request);
+            self.close_pending();
+        }
+    }
+
+    fn apply_outcome(&mut self, id: UserId, req: Option<u32>, outcome: JobOutcome) -> Outcome {
+        let failed = |hub: &mut Hub, failure: JobFailure, nick_key: &str| {
+            let code = match failure {
+                JobFailure::WrongPassword => ErrorCode::WrongPassword,
+                JobFailure::WrongRecoveryCode => ErrorCode::WrongRecoveryCode,
+                JobFailure::AccountNotFound => ErrorCode::AccountNotFound,
+                JobFailure::Duplicate => ErrorCode::NicknameTaken,
+                JobFailure::Internal => ErrorCode::ServerError,
+            };
+            if matches!(
+                failure,
+                JobFailure::WrongPassword | JobFailure::WrongRecoveryCode
+            ) {
+                hub.record_failure(id, nick_key);
+            }
+            refuse(req, code)
+        };
+        match outcome {
+            JobOutcome::Login {
+                purpose,
+                nick_key,
+                result,
+            } => match result {
+                Ok((account, recovered)) => {
+                    self.credentials.by_nickname.forgive(&nick_key);
+                    match purpose {
+                        LoginPurpose::Enter => self.admit_member(id, req, account, recovered),
+                        LoginPurpose::Authenticate => {
+                            let name = account.nick.clone();
+                            if let Some(session) = self.sessions.get_mut(&id) {
+                                session.authenticated = Some(account);
+                            }
+                            self.send(id, Event::Authenticated { req, account: name });
+                            Ok(())
+                        }
+                    }
+                }
+                Err(failure) => Err(failed(self, failure, &nick_key)),
+            },
+            JobOutcome::Registered(result) => {
+                let nick_key = self.person(id, req)?.nick_key.clone();
+                let (account_id, recovery_codes) =
+                    result.map_err(|failure| failed(self, failure, &nick_key))?;
+                self.credentials.member_keys.insert(nick_key);
+                let person = self.person_mut(id, req)?;
+                person.account = Some(account_id);
+                let you = person.summary(id, Instant::now());
+                tracing::info!(user = %id, nick = %you.nick, "registered");
+                self.send(
+                    id,
+                    Event::Registered {
+                        req,
+                        you,
+                        recovery_codes,
+                    },
+                );
+                self.tell_account_change(id, true);
+                Ok(())
+            }
+            JobOutcome::PasswordChanged(result) => {
+                let nick_key = self.person(id, req)?.nick_key.clone();
+                result.map_err(|failure| failed(self, failure, &nick_key))?;
+                self.credentials.by_nickname.forgive(&nick_key);
+                if let Some(session) = self.sessions.get_mut(&id) {
+                    session.recovered = false;
+                }
+                self.send(id, Event::Ok { req });
+                Ok(())
+            }
+            JobOutcome::AccountDeleted(result) => {
+                let nick_key = self.person(id, req)?.nick_key.clone();
+                result.map_err(|failure| failed(self, failure, &nick_key))?;
+                self.credentials.member_keys.remove(&nick_key);
+                self.person_mut(id, req)?.account = None;
+                if let Some(session) = self.sessions.get_mut(&id) {
+                    session.recovered = false;
+                    session.authenticated = None;
+                }
+                tracing::info!(user = %id, "account deleted");
+                self.send(id, Event::Ok { req });
+                self.tell_account_change(id, false);
+                Ok(())
+            }
+        }
+    }
+
+    /// Enters a member with the profile stored at registration.
+    pub(crate) fn admit_member(
+        &mut self,
+        id: UserId,
+        req: Option<u32>,
+        account: StoredAccount,
+        recovered: bool,
+    ) -> Outcome {
+        let (Some(gender), Some(department)) = (
+            gender_from_name(&account.gender),
+            Department::parse(&account.department),
+        ) else {
+            tracing::error!(account = account.id, "stored profile is unreadable");
+            return Err(refuse(req, ErrorCode::ServerError));
+        };
+        let age = age_now(&account, now_ms());
+        if age < self.settings.min_age {
+            return Err(refuse(req, ErrorCode::AgeTooYoung)
+                .with_detail(format!("minimum {}", self.settings.min_age)));
+        }
+        self.admit(
+            id,
+            req,
+            Admission {
+                nick: account.nick,
+                nick_key: account.nick_key,
+                age,
+                gender,
+                department,
+                account: Some(account.id),
+            },
+        )?;
+        if let Some(session) = self.sessions.get_mut(&id) {
+            session.recovered = recovered;
+            session.authenticated = None;
+        }
+        Ok(())
+    }
+
+    /// Tells the people who share a room with `id`, and those watching
+    /// presence, that they became a member or stopped being one.
+    fn tell_account_change(&mut self, id: UserId, member: bool) {
+        let Some(person) = self.sessions.get(&id).and_then(|s| s.person.as_ref()) else {
+            return;
+        };
+        let band = person.band;
+        let rooms = person.rooms.clone();
+        let user = person.author(id);
+        let frame = Outgoing::new(Event::AccountChanged { user, member });
+        self.fan_out_to_peers(id, band, &rooms, &frame, true);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn members_age_with_the_calendar() {
+        let account = StoredAccount {
+            id: 1,
+            nick: "Zoe".into(),
+            nick_key: "zoe".into(),
+            password_hash: String::new(),
+            email: None,
+            age: 16,
+            gender: "femme".into(),
+            department: "75".into(),
+            created_at_ms: 1_000_000,
+            last_login_ms: None,
+        };
+        assert_eq!(age_now(&account, 1_000_000), 16);
+        assert_eq!(age_now(&account, 1_000_000 + YEAR_MS - 1), 16);
+        assert_eq!(age_now(&account, 1_000_000 + 2 * YEAR_MS), 18);
+        assert_eq!(age_now(&account, 0), 16, "a clock set back changes nothing");
+    }
+
+    #[test]
+    fn genders_round_trip_through_their_stored_names() {
+        for gender in [Gender::Homme, Gender::Femme, Gender::Autre] {
+            assert_eq!(gender_from_name(gender_name(gender)), Some(gender));
+        }
+        assert_eq!(gender_from_name("robot"), None);
+    }
+}
