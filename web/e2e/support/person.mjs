@@ -52,6 +52,40 @@ export class Person {
     await page.click('#entry-submit');
   }
 
+  /**
+   * Enters as the member with this nickname: the nickname and the password
+   * (or a recovery code) only, as on a new device; resolves once in the chat.
+   * @param {{ password?: string, recoveryCode?: string }} secret
+   */
+  async enterAsMember(secret) {
+    await this.open();
+    const page = this.page;
+    await page.fill('#entry-nickname', this.profile.nickname);
+    if (secret.recoveryCode !== undefined) {
+      await page.getByTestId('entry-use-code').click();
+      await page.fill('#entry-password', secret.recoveryCode);
+    } else {
+      await page.fill('#entry-password', secret.password ?? '');
+    }
+    await page.click('#entry-submit');
+    await this.waitForChat();
+  }
+
+  /**
+   * Reserves the nickname in the settings; returns the recovery codes shown.
+   * @param {string} password
+   */
+  async register(password) {
+    await this.showSettings();
+    const form = this.page.getByTestId('register-form');
+    await form.getByLabel('Mot de passe', { exact: true }).fill(password);
+    await form.getByLabel('Confirmer le mot de passe').fill(password);
+    await form.getByRole('button', { name: 'Réserver mon pseudo' }).click();
+    const codes = this.page.getByTestId('recovery-codes');
+    await codes.waitFor();
+    return codes.locator('code').allTextContents();
+  }
+
   /** Opens the site and enters; resolves once the chat is on screen. */
   async enter(path = '/') {
     await this.open(path);

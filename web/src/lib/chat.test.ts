@@ -158,12 +158,12 @@ describe('typing', () => {
   it('shows who types in a room until it expires or their message arrives', () => {
     const state = entered();
     joined(state, 'paris');
-    apply(state, { type: 'room_typing', room: 'paris', user: { id: '1002', nick: 'Bob' } });
+    apply(state, { type: 'room_typing', room: 'paris', user: { id: '1002', nick: 'Bob', member: false } });
     expect(state.rooms.paris.typing).toEqual([{ id: '1002', nick: 'Bob', until: NOW + TYPING_SHOWN_MS }]);
     apply(state, { type: 'message', ...roomMessage('paris', '50', bob, 'fini') });
     expect(state.rooms.paris.typing).toEqual([]);
 
-    apply(state, { type: 'room_typing', room: 'paris', user: { id: '1002', nick: 'Bob' } });
+    apply(state, { type: 'room_typing', room: 'paris', user: { id: '1002', nick: 'Bob', member: false } });
     expect(expireTyping(state, NOW + TYPING_SHOWN_MS - 1)).toBe(false);
     expect(expireTyping(state, NOW + TYPING_SHOWN_MS)).toBe(true);
     expect(state.rooms.paris.typing).toEqual([]);
@@ -172,7 +172,7 @@ describe('typing', () => {
   it('shows typing in a conversation, and clears it on their message', () => {
     const state = entered();
     apply(state, { type: 'dm', ...directMessage('60', bob, alice, 'hello') });
-    apply(state, { type: 'dm_typing', user: { id: '1002', nick: 'Bob' } });
+    apply(state, { type: 'dm_typing', user: { id: '1002', nick: 'Bob', member: false } });
     expect(state.conversations['1002'].typingUntil).toBe(NOW + TYPING_SHOWN_MS);
     apply(state, { type: 'dm', ...directMessage('61', bob, alice, 'encore') });
     expect(state.conversations['1002'].typingUntil).toBe(0);
@@ -180,7 +180,7 @@ describe('typing', () => {
 
   it('ignores typing from someone I have no conversation with', () => {
     const state = entered();
-    apply(state, { type: 'dm_typing', user: { id: '1002', nick: 'Bob' } });
+    apply(state, { type: 'dm_typing', user: { id: '1002', nick: 'Bob', member: false } });
     expect(state.conversations).toEqual({});
   });
 });
@@ -195,7 +195,7 @@ describe('private messages', () => {
       { type: 'dm_seen', by: '1002', up_to: '70' },
     );
     const conversation = state.conversations['1002'];
-    expect(conversation.peer).toEqual({ id: '1002', nick: 'Bob' });
+    expect(conversation.peer).toEqual({ id: '1002', nick: 'Bob', member: false });
     expect(conversation.messages.map((message) => message.body)).toEqual(['Coucou Bob', 'Salut Alice']);
     expect(conversation.unread).toBe(1);
     expect(conversation.seenUpTo).toBe('70');

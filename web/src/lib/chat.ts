@@ -167,7 +167,7 @@ function conversationWith(state: ChatState, peer: Author, now: number): Conversa
   let conversation = state.conversations[peer.id];
   if (conversation === undefined) {
     conversation = {
-      peer: { id: peer.id, nick: peer.nick },
+      peer: { id: peer.id, nick: peer.nick, member: peer.member },
       messages: [],
       outbox: [],
       unread: 0,
@@ -185,7 +185,7 @@ function conversationWith(state: ChatState, peer: Author, now: number): Conversa
 
 /** Opens (or returns) the conversation with someone, e.g. from a profile card. */
 export function openConversation(state: ChatState, user: UserSummary, now: number): Conversation {
-  const conversation = conversationWith(state, { id: user.id, nick: user.nick }, now);
+  const conversation = conversationWith(state, { id: user.id, nick: user.nick, member: user.member }, now);
   conversation.profile = user;
   return conversation;
 }
@@ -227,6 +227,19 @@ export function applyEvent(state: ChatState, event: Event, now: number): Notice[
       state.band = event.band;
       state.directory = event.rooms;
       return [];
+    case 'registered':
+      state.me = event.you;
+      return [];
+    case 'account_changed': {
+      for (const room of Object.values(state.rooms)) {
+        for (const member of room.members) {
+          if (member.user.id === event.user.id) member.user.member = event.member;
+        }
+      }
+      const conversation = state.conversations[event.user.id];
+      if (conversation?.profile) conversation.profile.member = event.member;
+      return [];
+    }
     case 'room_list':
       state.directory = event.rooms;
       return [];

@@ -57,7 +57,21 @@ const NICK_RETRIES = 15;
 /** How long a notice stays on screen. */
 const TOAST_MS = 8000;
 
-export type EntryField = 'nickname' | 'age' | 'gender' | 'department' | 'form';
+export type EntryField = 'nickname' | 'age' | 'gender' | 'department' | 'password' | 'form';
+
+/**
+ * How a member proves who they are on entry. Kept in memory only (never in
+ * storage), so that a reconnection can enter again; a reload asks again.
+ */
+export type Secret = { kind: 'password'; value: string } | { kind: 'recovery_code'; value: string };
+
+/** What the entry form sends: a guest's profile, or a member's secret. */
+export interface EntryRequest {
+  nickname: string;
+  /** A guest's profile (a member's stored one is used instead). */
+  profile: Profile | null;
+  secret: Secret | null;
+}
 
 export interface EntryError {
   field: EntryField;
@@ -98,6 +112,11 @@ const ENTRY_FIELDS: Partial<Record<ErrorCode, EntryField>> = {
   age_too_young: 'age',
   age_invalid: 'age',
   department_unknown: 'department',
+  password_required: 'password',
+  wrong_password: 'password',
+  wrong_recovery_code: 'password',
+  account_not_found: 'password',
+  too_many_attempts: 'password',
 };
 
 /** The field an entry refusal is about (`form` for the rest). */
@@ -162,6 +181,12 @@ export class Session {
   drafts: Record<string, string> = $state({});
   /** The last profile used on this device. */
   profile: Profile | null = $state(loadProfile());
+  /** The nickname to enter with (the profile's, or a member's without one). */
+  private nickname: string = this.profile?.nickname ?? '';
+  /** A member's password or recovery code, in memory only. */
+  private secret: Secret | null = null;
+  /** Entered with a recovery code: a new password may be set without the old. */
+  recovered = $state(false);
   /**
    * The room the address named when the page opened (see route.ts), joined
    * once entered; until then the chat shows that room opening rather than
@@ -234,9 +259,16 @@ export class Session {
 
   // ---- entry --------------------------------------------------------------
 
-  /** The entry form was sent. */
+  /** The entry form was sent by a guest. */
   enter(profile: Profile): void {
-    this.profile = profile;
+    this.enterWith({ nickname: profile.nickname, profile, secret: null });
+  }
+
+  /** The entry form was sent: a guest's profile, or a member's secret. */
+  enterWith(request: EntryRequest): void {
+    this.nickname = request.nickname;
+    if (request.profile !== null) this.profile = request.profile;
+    this.secret = request.secret;
     this.entryError = null;
     this.wantEntry = true;
     this.entering = true;
@@ -246,17 +278,23 @@ export class Session {
 
   private sendEnter(): void {
     const profile = this.profile;
-    if (profile === null) return;
+    const secret = this.secret;
+    if (profile === null && secret === null) return;
     this.entering = true;
+    const command: Command = {
+      type: 'enter',
+      protocol: PROTOCOL_VERSION,
+      nickname: secret === null && profile !== null ? profile.nickname : this.nickname,
+    };
+    if (profile !== null && secret === null) {
+      command.age = profile.age;
+      command.gender = profile.gender;
+      command.department = profile.department;
+    }
+    if (secret?.kind === 'password') command.password = secret.value;
+    if (secret?.kind === 'recovery_code') command.recovery_code = secret.value;
     this.connection
-      .request({
-        type: 'enter',
-        protocol: PROTOCOL_VERSION,
-        nickname: profile.nickname,
-        age: profile.age,
-        gender: profile.gender,
-        department: profile.department,
-      })
+      .request(command)
       .then(
         (reply) => this.entryAnswered(reply),
         () => {
@@ -275,6 +313,17 @@ export class Session {
       this.closing = null;
       this.phase = 'chat';
       this.hasEntered = true;
+      const you = reply.you;
+      if (this.secret?.kind === 'recovery_code') {
+        // The code is spent: a reconnection could not use it again.
+        this.recovered = true;
+        this.secret = null;
+      }
+      if (you.member) {
+        // Remember the profile the server used: a member's stored one.
+        this.profile = { nickname: you.nick, age: you.age, gender: you.gender, department: you.department };
+        this.nickname = you.nick;
+      }
       if (this.profile) saveProfile(this.profile);
       setEnteredInThisTab(true);
       this.connection.markHealthy();
@@ -299,6 +348,7 @@ export class Session {
     this.wantEntry = false;
     this.nickRetries = 0;
     this.phase = 'entry';
+    this.secret = null;
     this.entryError = { field: entryFieldFor(reply.code), text: textOf(reply) };
   }
 
@@ -365,8 +415,64 @@ export class Session {
     }
   }
 
+  // ---- member account -----------------------------------------------------
+
+  /** Reserves my nickname; the recovery codes on success, else the refusal. */
+  async register(password: string, email: string): Promise<{ codes: string[] } | { refusal: ServerText }> {
+    if (!this.live) return { refusal: localText('error.offline') };
+    const command: Command = email.trim() === '' ? { type: 'register', password } : { type: 'register', password, email };
+    try {
+      const reply = await this.connection.request(command);
+      if (reply.type === 'registered') {
+        this.secret = { kind: 'password', value: password };
+        this.recovered = false;
+        return { codes: reply.recovery_codes };
+      }
+      return { refusal: reply.type === 'error' ? textOf(reply) : localText('error.offline') };
+    } catch {
+      return { refusal: localText('error.offline') };
+    }
+  }
+
+  /** Changes my password (`current` may be empty right after a recovery). */
+  async changePassword(current: string, next: string): Promise<ServerText | null> {
+    if (!this.live) return localText('error.offline');
+    const command: Command =
+      current === '' ? { type: 'change_password', new_password: next } : { type: 'change_password', current, new_password: next };
+    try {
+      const reply = await this.connection.request(command);
+      if (reply.type === 'ok') {
+        this.secret = { kind: 'password', value: next };
+        this.recovered = false;
+        return null;
+      }
+      return reply.type === 'error' ? textOf(reply) : null;
+    } catch {
+      return localText('error.offline');
+    }
+  }
+
+  /** Deletes my account for good; I stay as a guest. */
+  async deleteAccount(password: string): Promise<ServerText | null> {
+    if (!this.live) return localText('error.offline');
+    try {
+      const reply = await this.connection.request({ type: 'delete_account', password });
+      if (reply.type === 'ok') {
+        this.secret = null;
+        this.recovered = false;
+        if (this.chat.me) this.chat.me.member = false;
+        return null;
+      }
+      return reply.type === 'error' ? textOf(reply) : null;
+    } catch {
+      return localText('error.offline');
+    }
+  }
+
   /** Leaves the chat on this device: back to the entry form. */
   quit(): void {
+    this.secret = null;
+    this.recovered = false;
     this.wantEntry = false;
     this.hasEntered = false;
     this.resumed = false;
@@ -664,7 +770,7 @@ export class Session {
   /** Opens someone's profile card, looking their details up if needed. */
   showProfile(author: Author, known?: UserSummary): void {
     const user = known ?? this.knownSummary(author.id);
-    this.profileCard = { author: { id: author.id, nick: author.nick }, user, gone: false };
+    this.profileCard = { author: { id: author.id, nick: author.nick, member: author.member }, user, gone: false };
     if (user === null) {
       void this.users({ search: author.nick, page_size: 50 }).then((reply) => {
         const card = this.profileCard;

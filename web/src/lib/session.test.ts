@@ -78,6 +78,44 @@ describe('Session', () => {
     expect(server.current.last('watch_directory')).toMatchObject({ on: true });
   });
 
+  it('enters as a member with a password and no profile, and re-enters after a drop', async () => {
+    await welcome();
+    session.enterWith({ nickname: 'alice', profile: null, secret: { kind: 'password', value: 'le chat dort' } });
+    const enter = server.current.last('enter');
+    expect(enter).toMatchObject({ nickname: 'alice', password: 'le chat dort' });
+    expect(enter.age).toBeUndefined();
+    server.current.push({
+      type: 'entered',
+      req: enter.req,
+      you: user('1', 'Alice', { member: true, age: 31 }),
+      band: 'adult',
+      rooms: [room('paris')],
+    });
+    await settle();
+    expect(session.chat.me?.member).toBe(true);
+    expect(session.profile).toMatchObject({ nickname: 'Alice', age: 31 });
+    server.current.drop();
+    await vi.advanceTimersByTimeAsync(1000);
+    await welcome();
+    expect(server.current.last('enter')).toMatchObject({ nickname: 'Alice', password: 'le chat dort' });
+  });
+
+  it('registers and shows the recovery codes; a wrong password goes to its field', async () => {
+    await welcome();
+    session.enter(PROFILE);
+    await enterAs('1');
+    const registering = session.register('le chat dort', '');
+    const register = server.current.last('register');
+    expect(register).toMatchObject({ password: 'le chat dort' });
+    expect(register.email).toBeUndefined();
+    server.current.push({ type: 'registered', req: register.req, you: user('1', 'Alice', { member: true }), recovery_codes: ['AAAA-BBBB-CCCC'] });
+    await settle();
+    expect(await registering).toEqual({ codes: ['AAAA-BBBB-CCCC'] });
+    expect(session.chat.me?.member).toBe(true);
+    expect(entryFieldFor('password_required')).toBe('password');
+    expect(entryFieldFor('wrong_password')).toBe('password');
+  });
+
   it('maps refusal codes to fields', () => {
     expect(entryFieldFor('nickname_taken')).toBe('nickname');
     expect(entryFieldFor('nickname_reserved')).toBe('nickname');
@@ -252,8 +290,8 @@ describe('Session', () => {
     server.current.push({
       type: 'dm',
       id: '50',
-      from: { id: '9', nick: 'Bob' },
-      to: { id: '1', nick: 'Alice' },
+      from: { id: '9', nick: 'Bob', member: false },
+      to: { id: '1', nick: 'Alice', member: false },
       body: 'Salut !',
       at: 1,
     });
@@ -284,7 +322,7 @@ describe('Session', () => {
     session.enter(PROFILE);
     await enterAs('1');
     const fromBob = (id: string) =>
-      server.current.push({ type: 'dm', id, from: { id: '9', nick: 'Bob' }, to: { id: '1', nick: 'Alice' }, body: 'Salut', at: 1 });
+      server.current.push({ type: 'dm', id, from: { id: '9', nick: 'Bob', member: false }, to: { id: '1', nick: 'Alice', member: false }, body: 'Salut', at: 1 });
     fromBob('50');
     await settle();
     expect(session.toasts.map((toast) => toast.key)).toEqual(['dm:9']);

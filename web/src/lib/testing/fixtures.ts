@@ -32,14 +32,14 @@ export function roomMessage(
   body: string,
   extra: Partial<RoomMessage> = {},
 ): RoomMessage {
-  return { room: roomSlug, id, author: { id: author.id, nick: author.nick }, body, at: 1_768_089_600_000, mentions: [], ...extra };
+  return { room: roomSlug, id, author: { id: author.id, nick: author.nick, member: author.member }, body, at: 1_768_089_600_000, mentions: [], ...extra };
 }
 
 export function directMessage(id: string, from: UserSummary, to: UserSummary, body: string): DirectMessage {
   return {
     id,
-    from: { id: from.id, nick: from.nick },
-    to: { id: to.id, nick: to.nick },
+    from: { id: from.id, nick: from.nick, member: from.member },
+    to: { id: to.id, nick: to.nick, member: to.member },
     body,
     at: 1_768_089_600_000,
   };
