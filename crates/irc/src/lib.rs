@@ -4,6 +4,7 @@
 //! - [`codec`]: the sans-IO line codec (bytes in, messages out).
 //! - [`session`]: one client's state, IRC commands to hub commands and hub
 //!   events to IRC lines, with no IO.
+//! - [`sasl`]: SASL PLAIN over `AUTHENTICATE`, a sans-IO state machine.
 //! - `connection`: the task that runs a session on a socket.
 //!
 //! Architecture invariant: like the WebSocket transport, this crate knows
@@ -16,6 +17,7 @@ mod connection;
 pub mod numeric;
 pub mod profile;
 pub mod render;
+pub mod sasl;
 pub mod session;
 pub mod tls;
 

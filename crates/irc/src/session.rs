@@ -19,6 +19,7 @@ use crate::codec::{LineError, Message};
 use crate::numeric::*;
 use crate::profile::{PROFILE_HELP_EN, PROFILE_HELP_FR, parse_profile};
 use crate::render;
+use crate::sasl::{SaslExchange, SaslStep};
 
 /// Settings shared by every IRC session.
 #[derive(Clone, Debug)]
@@ -55,26 +56,6 @@ pub const CAPABILITIES: &[&str] = &[
     "server-time",
     "userhost-in-names",
 ];
-
-/// The SASL mechanisms offered (`CAP LS 302` shows them as `sasl=PLAIN`).
-pub const SASL_MECHANISMS: &str = "PLAIN";
-
-/// Base64 characters per AUTHENTICATE line; a full line means more follows.
-const SASL_CHUNK: usize = 400;
-
-/// Most base64 characters of one SASL exchange: a nickname, a password of
-/// the longest accepted length in UTF-8, and the separators fit well within.
-const SASL_MAX: usize = 1200;
-
-/// Where SASL authentication stands.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-enum Sasl {
-    /// No exchange in progress.
-    #[default]
-    Idle,
-    /// `AUTHENTICATE PLAIN` accepted: collecting base64 chunks.
-    Collecting(String),
-}
 
 /// The capabilities a client enabled.
 #[derive(Clone, Copy, Debug, Default)]
@@ -341,7 +322,7 @@ pub struct Session {
     pass: Option<String>,
     /// My account (my nickname) once SASL succeeded or I entered as a member.
     account: Option<String>,
-    sasl: Sasl,
+    sasl: SaslExchange,
     /// My profile as others see it in real names, once entered.
     profile: String,
     stage: Stage,
@@ -358,26 +339,6 @@ pub struct Session {
     /// Lines received while the hub had not answered an earlier command,
     /// handled in order once it has.
     deferred: std::collections::VecDeque<Message>,
-}
-
-/// The account and password of a SASL PLAIN message (base64 of
-/// `authzid NUL authcid NUL password`), if it is one. An authorisation
-/// identity other than the account is refused: nobody may act as another.
-pub(crate) fn decode_sasl_plain(encoded: &str) -> Option<(String, String)> {
-    use base64::Engine;
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded)
-        .ok()?;
-    let text = String::from_utf8(decoded).ok()?;
-    let mut parts = text.split('\0');
-    let (authzid, authcid, password) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || authcid.is_empty() || password.is_empty() {
-        return None;
-    }
-    if !authzid.is_empty() && !authzid.eq_ignore_ascii_case(authcid) {
-        return None;
-    }
-    Some((authcid.to_owned(), password.to_owned()))
 }
 
 /// `#slug` for a room slug.
@@ -426,7 +387,7 @@ impl Session {
             realname: None,
             pass: None,
             account: None,
-            sasl: Sasl::Idle,
+            sasl: SaslExchange::default(),
             profile: String::new(),
             stage: Stage::Registering,
             me: None,
@@ -690,7 +651,7 @@ impl Session {
                 let list: Vec<String> = CAPABILITIES
                     .iter()
                     .map(|&cap| match cap {
-                        "sasl" if version_302 => format!("sasl={SASL_MECHANISMS}"),
+                        "sasl" if version_302 => format!("sasl={}", crate::sasl::MECHANISMS),
                         cap => cap.to_owned(),
                     })
                     .collect();
@@ -794,40 +755,23 @@ impl Session {
                 &["SASL authentication failed: reconnect to log in"],
             );
         }
-        let collected = match std::mem::take(&mut self.sasl) {
-            Sasl::Idle => {
-                if param.eq_ignore_ascii_case(SASL_MECHANISMS) {
-                    self.sasl = Sasl::Collecting(String::new());
-                    self.line(None, "AUTHENTICATE", &["+"]);
-                } else {
-                    self.numeric(
-                        RPL_SASLMECHS,
-                        &[SASL_MECHANISMS, "are available SASL mechanisms"],
-                    );
-                    self.numeric(ERR_SASLFAIL, &["SASL authentication failed"]);
-                }
-                return;
+        match self.sasl.feed(&param) {
+            SaslStep::SendPayload => self.line(None, "AUTHENTICATE", &["+"]),
+            SaslStep::MoreWanted => {}
+            SaslStep::UnknownMechanism => {
+                self.numeric(
+                    RPL_SASLMECHS,
+                    &[crate::sasl::MECHANISMS, "are available SASL mechanisms"],
+                );
+                self.numeric(ERR_SASLFAIL, &["SASL authentication failed"]);
             }
-            Sasl::Collecting(collected) => collected,
-        };
-        if param == "*" {
-            return self.numeric(ERR_SASLABORTED, &["SASL authentication aborted"]);
+            SaslStep::Aborted => self.numeric(ERR_SASLABORTED, &["SASL authentication aborted"]),
+            SaslStep::TooLong => self.numeric(ERR_SASLTOOLONG, &["SASL message too long"]),
+            SaslStep::Invalid => self.numeric(ERR_SASLFAIL, &["SASL authentication failed"]),
+            SaslStep::Check { account, password } => {
+                self.request(Command::Authenticate { account, password }, Pending::Sasl)
+            }
         }
-        if param.len() > SASL_CHUNK || collected.len() + param.len() > SASL_MAX {
-            return self.numeric(ERR_SASLTOOLONG, &["SASL message too long"]);
-        }
-        let mut collected = collected;
-        if param != "+" {
-            collected.push_str(&param);
-        }
-        if param.len() == SASL_CHUNK {
-            self.sasl = Sasl::Collecting(collected);
-            return;
-        }
-        let Some((account, password)) = decode_sasl_plain(&collected) else {
-            return self.numeric(ERR_SASLFAIL, &["SASL authentication failed"]);
-        };
-        self.request(Command::Authenticate { account, password }, Pending::Sasl);
     }
 
     fn try_register(&mut self) {

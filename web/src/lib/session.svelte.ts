@@ -175,7 +175,7 @@ export class Session {
   peopleRoom = $state('');
   /** Unread messages of the room just opened, before opening it cleared them. */
   openedWithUnread = 0;
-  /** Grows when someone enters or leaves: the people list refreshes. */
+  /** Grows when someone enters, leaves or becomes a member: the people list refreshes. */
   presenceVersion = $state(0);
   /** What was typed but not sent, per room (`room:slug`) or conversation (`dm:id`). */
   drafts: Record<string, string> = $state({});
@@ -540,6 +540,7 @@ export class Session {
         break;
       case 'user_online':
       case 'user_offline':
+      case 'account_changed':
         this.presenceVersion += 1;
         break;
       case 'room_removed':
