@@ -76,12 +76,45 @@ impl From<StoreError> for JobFailure {
 pub(crate) enum JobOutcome {
     Login {
         purpose: LoginPurpose,
-        nick_key: String,
         result: Result<(StoredAccount, bool), JobFailure>,
     },
     Registered(Result<(u64, Vec<String>), JobFailure>),
     PasswordChanged(Result<(), JobFailure>),
     AccountDeleted(Result<(), JobFailure>),
+}
+
+/// What a job's outcome says of the password or code it was given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Attempt {
+    /// It was wrong.
+    Wrong,
+    /// It was right.
+    Right,
+    /// Nothing was tested (no account, a storage failure), or nothing was
+    /// given (registration).
+    Void,
+}
+
+impl JobOutcome {
+    fn attempt(&self) -> Attempt {
+        let of = |failure: &JobFailure| match failure {
+            JobFailure::WrongPassword | JobFailure::WrongRecoveryCode => Attempt::Wrong,
+            _ => Attempt::Void,
+        };
+        match self {
+            JobOutcome::Login { result: Ok(_), .. }
+            | JobOutcome::PasswordChanged(Ok(()))
+            | JobOutcome::AccountDeleted(Ok(())) => Attempt::Right,
+            JobOutcome::Login {
+                result: Err(failure),
+                ..
+            }
+            | JobOutcome::PasswordChanged(Err(failure))
+            | JobOutcome::AccountDeleted(Err(failure))
+            | JobOutcome::Registered(Err(failure)) => of(failure),
+            JobOutcome::Registered(Ok(_)) => Attempt::Void,
+        }
+    }
 }
 
 /// A job's outcome on its way back to the hub.
@@ -274,22 +307,48 @@ impl Hub {
         by_nick.max(by_address)
     }
 
-    fn record_failure(&mut self, id: UserId, nick_key: &str) {
+    /// Refuses with `too_many_attempts` while `nick_key` or the session's
+    /// address is locked; otherwise counts this attempt as a failure of
+    /// both until its job says otherwise ([`Hub::settle_attempt`]), so that
+    /// many attempts at once cannot slip past the limit.
+    fn claim_attempt(&mut self, id: UserId, req: Option<u32>, nick_key: &str) -> Outcome {
+        if let Some(wait) = self.throttle_wait(id, nick_key) {
+            return Err(refuse(req, ErrorCode::TooManyAttempts)
+                .with_retry_after_ms(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1)));
+        }
         let now = Instant::now();
         self.credentials.by_nickname.fail(nick_key, now);
-        if let Some(session) = self.sessions.get(&id) {
+        if let Some(session) = self.sessions.get_mut(&id) {
             let address = session.info.peer.ip().to_string();
             self.credentials.by_address.fail(&address, now);
+            session.attempt = Some(nick_key.to_owned());
         }
+        Ok(())
     }
 
-    /// Refuses with `too_many_attempts` while `nick_key` or the session's
-    /// address is locked.
-    fn check_throttle(&self, id: UserId, req: Option<u32>, nick_key: &str) -> Outcome {
-        match self.throttle_wait(id, nick_key) {
-            Some(wait) => Err(refuse(req, ErrorCode::TooManyAttempts)
-                .with_retry_after_ms(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1))),
-            None => Ok(()),
+    /// Settles the attempt a job's outcome answers: a wrong password or
+    /// code stays counted; a right one clears the nickname and takes the
+    /// address's count back by one; anything else tested nothing and is
+    /// taken back.
+    fn settle_attempt(&mut self, id: UserId, verdict: Attempt) {
+        let Some(session) = self.sessions.get_mut(&id) else {
+            return;
+        };
+        let Some(nick_key) = session.attempt.take() else {
+            return;
+        };
+        let address = session.info.peer.ip().to_string();
+        let credentials = &mut self.credentials;
+        match verdict {
+            Attempt::Wrong => {}
+            Attempt::Right => {
+                credentials.by_nickname.forgive(&nick_key);
+                credentials.by_address.undo(&address);
+            }
+            Attempt::Void => {
+                credentials.by_nickname.undo(&nick_key);
+                credentials.by_address.undo(&address);
+            }
         }
     }
 
@@ -320,14 +379,10 @@ impl Hub {
         if !self.credentials.member_keys.contains(&nick_key) {
             return Err(refuse(req, ErrorCode::AccountNotFound));
         }
-        self.check_throttle(id, req, &nick_key)?;
+        self.claim_attempt(id, req, &nick_key)?;
         self.start_job(id, req, move |store, hashing| async move {
             let result = check_login(&*store, &hashing, &nick_key, secret).await;
-            JobOutcome::Login {
-                purpose,
-                nick_key,
-                result,
-            }
+            JobOutcome::Login { purpose, result }
         })
     }
 
@@ -455,7 +510,9 @@ impl Hub {
         if current.is_none() && !recovered {
             return Err(refuse(req, ErrorCode::MissingField).with_detail("current"));
         }
-        self.check_throttle(id, req, &nick_key)?;
+        if current.is_some() {
+            self.claim_attempt(id, req, &nick_key)?;
+        }
         self.start_job(id, req, move |store, hashing| async move {
             let result = async {
                 let account = match current {
@@ -491,7 +548,7 @@ impl Hub {
             return Err(refuse(req, ErrorCode::NotMember));
         }
         let nick_key = person.nick_key.clone();
-        self.check_throttle(id, req, &nick_key)?;
+        self.claim_attempt(id, req, &nick_key)?;
         self.start_job(id, req, move |store, hashing| async move {
             let result = async {
                 let account = check_password(&*store, &hashing, &nick_key, password).await?;
@@ -527,7 +584,8 @@ impl Hub {
     }
 
     fn apply_outcome(&mut self, id: UserId, req: Option<u32>, outcome: JobOutcome) -> Outcome {
-        let failed = |hub: &mut Hub, failure: JobFailure, nick_key: &str| {
+        self.settle_attempt(id, outcome.attempt());
+        let failed = |failure: JobFailure| {
             let code = match failure {
                 JobFailure::WrongPassword => ErrorCode::WrongPassword,
                 JobFailure::WrongRecoveryCode => ErrorCode::WrongRecoveryCode,
@@ -535,40 +593,26 @@ impl Hub {
                 JobFailure::Duplicate => ErrorCode::NicknameTaken,
                 JobFailure::Internal => ErrorCode::ServerError,
             };
-            if matches!(
-                failure,
-                JobFailure::WrongPassword | JobFailure::WrongRecoveryCode
-            ) {
-                hub.record_failure(id, nick_key);
-            }
             refuse(req, code)
         };
         match outcome {
-            JobOutcome::Login {
-                purpose,
-                nick_key,
-                result,
-            } => match result {
-                Ok((account, recovered)) => {
-                    self.credentials.by_nickname.forgive(&nick_key);
-                    match purpose {
-                        LoginPurpose::Enter => self.admit_member(id, req, account, recovered),
-                        LoginPurpose::Authenticate => {
-                            let name = account.nick.clone();
-                            if let Some(session) = self.sessions.get_mut(&id) {
-                                session.authenticated = Some(account);
-                            }
-                            self.send(id, Event::Authenticated { req, account: name });
-                            Ok(())
+            JobOutcome::Login { purpose, result } => match result {
+                Ok((account, recovered)) => match purpose {
+                    LoginPurpose::Enter => self.admit_member(id, req, account, recovered),
+                    LoginPurpose::Authenticate => {
+                        let name = account.nick.clone();
+                        if let Some(session) = self.sessions.get_mut(&id) {
+                            session.authenticated = Some(account);
                         }
+                        self.send(id, Event::Authenticated { req, account: name });
+                        Ok(())
                     }
-                }
-                Err(failure) => Err(failed(self, failure, &nick_key)),
+                },
+                Err(failure) => Err(failed(failure)),
             },
             JobOutcome::Registered(result) => {
                 let nick_key = self.person(id, req)?.nick_key.clone();
-                let (account_id, recovery_codes) =
-                    result.map_err(|failure| failed(self, failure, &nick_key))?;
+                let (account_id, recovery_codes) = result.map_err(failed)?;
                 self.credentials.member_keys.insert(nick_key);
                 let person = self.person_mut(id, req)?;
                 person.account = Some(account_id);
@@ -586,9 +630,7 @@ impl Hub {
                 Ok(())
             }
             JobOutcome::PasswordChanged(result) => {
-                let nick_key = self.person(id, req)?.nick_key.clone();
-                result.map_err(|failure| failed(self, failure, &nick_key))?;
-                self.credentials.by_nickname.forgive(&nick_key);
+                result.map_err(failed)?;
                 if let Some(session) = self.sessions.get_mut(&id) {
                     session.recovered = false;
                 }
@@ -597,7 +639,7 @@ impl Hub {
             }
             JobOutcome::AccountDeleted(result) => {
                 let nick_key = self.person(id, req)?.nick_key.clone();
-                result.map_err(|failure| failed(self, failure, &nick_key))?;
+                result.map_err(failed)?;
                 self.credentials.member_keys.remove(&nick_key);
                 self.person_mut(id, req)?.account = None;
                 if let Some(session) = self.sessions.get_mut(&id) {

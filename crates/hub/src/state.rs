@@ -38,6 +38,9 @@ pub(crate) struct Session {
     pub authenticated: Option<tchatche_store::StoredAccount>,
     /// Entered with a recovery code: may set a new password without the old.
     pub recovered: bool,
+    /// The nickname whose password this session's job is testing, counted
+    /// by the failed-login throttle until the outcome settles it.
+    pub attempt: Option<String>,
 }
 
 /// What entry needs to know of a person, guest or member.
@@ -518,6 +521,7 @@ impl Hub {
                         parked: VecDeque::new(),
                         authenticated: None,
                         recovered: false,
+                        attempt: None,
                     },
                 );
             }

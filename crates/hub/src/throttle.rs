@@ -70,6 +70,18 @@ impl FailureThrottle {
     pub fn forgive(&mut self, key: &str) {
         self.failures.remove(key);
     }
+
+    /// Takes back one failure of `key`: attempts are counted as failures
+    /// when they start (so that many at once cannot slip past the limit),
+    /// and one that turned out right, or tested nothing, is taken back.
+    pub fn undo(&mut self, key: &str) {
+        if let Some(failures) = self.failures.get_mut(key) {
+            failures.count = failures.count.saturating_sub(1);
+            if failures.count == 0 {
+                self.failures.remove(key);
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -104,6 +116,20 @@ mod tests {
         assert!(throttle.wait("alice", now).is_some());
         throttle.forgive("alice");
         assert_eq!(throttle.wait("alice", now), None);
+    }
+
+    #[test]
+    fn an_attempt_taken_back_no_longer_counts() {
+        let now = Instant::now();
+        let mut throttle = FailureThrottle::new(2, Duration::from_secs(60));
+        throttle.fail("10.0.0.1", now);
+        throttle.fail("10.0.0.1", now);
+        assert!(throttle.wait("10.0.0.1", now).is_some());
+        throttle.undo("10.0.0.1");
+        assert_eq!(throttle.wait("10.0.0.1", now), None);
+        throttle.undo("10.0.0.1");
+        throttle.undo("10.0.0.1");
+        assert!(throttle.failures.is_empty());
     }
 
     #[test]

@@ -166,6 +166,51 @@ async fn wrong_passwords_lock_the_nickname_for_a_while() {
 }
 
 #[tokio::test]
+async fn attempts_at_once_cannot_slip_past_the_limit() {
+    let server = TestServer::start_with(|config| {
+        config.accounts.argon2_memory_kib = 1024;
+        config.accounts.argon2_iterations = 1;
+        config.accounts.max_failed_logins_per_nickname = 3;
+    })
+    .await;
+    let (_alice, _) = server.member("Alice", 25, PASSWORD).await;
+    let mut attackers = Vec::new();
+    for _ in 0..6 {
+        attackers.push(server.client().await);
+    }
+    // Each attempt counts as it starts, so however the answers and the
+    // sends interleave, only three are tried.
+    let mut sent = Vec::new();
+    for attacker in &mut attackers {
+        sent.push(
+            attacker
+                .send(json!({"type": "authenticate", "account": "Alice", "password": "devinette"}))
+                .await,
+        );
+    }
+    let mut codes = Vec::new();
+    for (attacker, req) in attackers.iter_mut().zip(sent) {
+        let reply = attacker
+            .expect("the answer", |event| event.req() == Some(req))
+            .await;
+        codes.push(error_code(&reply));
+    }
+    codes.sort();
+    assert_eq!(
+        codes,
+        [
+            "too_many_attempts",
+            "too_many_attempts",
+            "too_many_attempts",
+            "wrong_password",
+            "wrong_password",
+            "wrong_password"
+        ]
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
 async fn a_recovery_code_logs_in_once_and_allows_a_new_password() {
     let server = cheap_hashing_server().await;
     let (alice, codes) = server.member("Alice", 25, PASSWORD).await;
