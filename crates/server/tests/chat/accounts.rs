@@ -6,7 +6,7 @@
 use serde_json::json;
 use tchatche_protocol::Event;
 
-use crate::support::{TestServer, cheap_hashing_server, error_code};
+use crate::support::{TestServer, cheap_hashing_server, cheap_hashing_server_with, error_code};
 
 const PASSWORD: &str = "le chat de Zoé dort";
 
@@ -130,9 +130,7 @@ async fn guests_are_kept_off_members_nicknames_and_wrong_passwords_are_refused()
 
 #[tokio::test]
 async fn wrong_passwords_lock_the_nickname_for_a_while() {
-    let server = TestServer::start_with(|config| {
-        config.accounts.argon2_memory_kib = 1024;
-        config.accounts.argon2_iterations = 1;
+    let server = cheap_hashing_server_with(|config| {
         config.accounts.max_failed_logins_per_nickname = 3;
     })
     .await;
@@ -167,9 +165,7 @@ async fn wrong_passwords_lock_the_nickname_for_a_while() {
 
 #[tokio::test]
 async fn attempts_at_once_cannot_slip_past_the_limit() {
-    let server = TestServer::start_with(|config| {
-        config.accounts.argon2_memory_kib = 1024;
-        config.accounts.argon2_iterations = 1;
+    let server = cheap_hashing_server_with(|config| {
         config.accounts.max_failed_logins_per_nickname = 3;
     })
     .await;
@@ -414,9 +410,7 @@ async fn registering_tells_the_room_and_marks_messages() {
 
 #[tokio::test]
 async fn registered_only_rooms_admit_members_only() {
-    let server = TestServer::start_with(|config| {
-        config.accounts.argon2_memory_kib = 1024;
-        config.accounts.argon2_iterations = 1;
+    let server = cheap_hashing_server_with(|config| {
         config.rooms.push(tchatche_config::RoomConfig {
             slug: "membres".into(),
             name: "Membres".into(),

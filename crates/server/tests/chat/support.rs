@@ -166,9 +166,15 @@ impl TestServer {
 /// allows, for tests that register many members (the restart test keeps
 /// the default cost).
 pub async fn cheap_hashing_server() -> TestServer {
+    cheap_hashing_server_with(|_| {}).await
+}
+
+/// [`cheap_hashing_server`] with more changes to the configuration.
+pub async fn cheap_hashing_server_with(change: impl FnOnce(&mut Config)) -> TestServer {
     TestServer::start_with(|config| {
         config.accounts.argon2_memory_kib = 1024;
         config.accounts.argon2_iterations = 1;
+        change(config);
     })
     .await
 }
