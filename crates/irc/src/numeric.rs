@@ -74,6 +74,7 @@ pub const ERR_USERONCHANNEL: &str = "443";
 pub const ERR_INVITEONLYCHAN: &str = "473";
 pub const ERR_BANNEDFROMCHAN: &str = "474";
 pub const RPL_WHOISACCOUNT: &str = "330";
+pub const ERR_NEEDREGGEDNICK: &str = "477";
 pub const ERR_PASSWDMISMATCH: &str = "464";
 pub const RPL_LOGGEDIN: &str = "900";
 pub const RPL_SASLSUCCESS: &str = "903";

@@ -2006,6 +2006,9 @@ impl Session {
                 ErrorCode::BannedFromRoom => self.numeric(ERR_BANNEDFROMCHAN, &[&channel, &text]),
                 ErrorCode::InviteOnly => self.numeric(ERR_INVITEONLYCHAN, &[&channel, &text]),
                 ErrorCode::TooManyRooms => self.numeric(ERR_TOOMANYCHANNELS, &[&channel, &text]),
+                ErrorCode::RoomRegisteredOnly => {
+                    self.numeric(ERR_NEEDREGGEDNICK, &[&channel, &text])
+                }
                 ErrorCode::AlreadyInRoom => {}
                 _ => self.numeric(ERR_BADCHANNELKEY, &[&channel, &text]),
             },

@@ -411,17 +411,7 @@ async fn registering_tells_the_room_and_marks_messages() {
 #[tokio::test]
 async fn registered_only_rooms_admit_members_only() {
     let server = cheap_hashing_server_with(|config| {
-        config.rooms.push(tchatche_config::RoomConfig {
-            slug: "membres".into(),
-            name: "Membres".into(),
-            category: "Entraide".into(),
-            topic: String::new(),
-            bands: tchatche_config::RoomBands::Both,
-            registered_only: true,
-            moderated: false,
-            slow_mode_secs: 0,
-            capacity: None,
-        });
+        config.rooms.push(crate::support::members_only_room());
     })
     .await;
     let mut guest = server.guest("Bob", 30).await;

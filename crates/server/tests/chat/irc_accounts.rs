@@ -50,6 +50,21 @@ async fn sasl(client: &mut IrcClient, lines: &[&str]) -> String {
         .await
 }
 
+/// Ends capability negotiation and waits for the welcome, asking for the
+/// nickname again while a connection the test dropped still holds it.
+async fn welcomed_as(client: &mut IrcClient, nick: &str) -> String {
+    client.send("CAP END").await;
+    loop {
+        let line = client
+            .expect("001 or 433", |l| l.contains(" 001 ") || l.contains(" 433 "))
+            .await;
+        if line.contains(" 001 ") {
+            return line;
+        }
+        client.send(&format!("NICK {nick}")).await;
+    }
+}
+
 #[tokio::test]
 async fn sasl_logs_a_member_in_and_the_account_shows_everywhere() {
     let server = cheap_hashing_server().await;
@@ -79,17 +94,7 @@ async fn sasl_logs_a_member_in_and_the_account_shows_everywhere() {
         logged_in.contains(" Alice Alice!~guest@tchatche Alice :You are now logged in as Alice"),
         "{logged_in}"
     );
-    alice.send("CAP END").await;
-    let welcome = loop {
-        // Her web connection's close may still be on its way.
-        let line = alice
-            .expect("001 or 433", |l| l.contains(" 001 ") || l.contains(" 433 "))
-            .await;
-        if line.contains(" 001 ") {
-            break line;
-        }
-        alice.send("NICK Alice").await;
-    };
+    let welcome = welcomed_as(&mut alice, "Alice").await;
     assert!(welcome.contains(" 001 Alice "), "{welcome}");
     alice.send("JOIN #paris").await;
     let own_join = alice
@@ -162,6 +167,31 @@ async fn sasl_failures_are_numerics_and_registration_goes_on() {
     client.send("CAP END").await;
     let welcome = client.numeric("001").await;
     assert!(welcome.contains(" 001 Mallory "), "{welcome}");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_registered_only_channel_needs_an_account() {
+    let server = crate::support::cheap_hashing_server_with(|config| {
+        config.rooms.push(crate::support::members_only_room());
+    })
+    .await;
+    let mut guest = server.irc_user("Invite", "30 H 75").await;
+    guest.send("JOIN #membres").await;
+    let refusal = guest.numeric("477").await;
+    assert!(refusal.contains("#membres"), "{refusal}");
+    let (alice, _) = server.member("Alice", 25, PASSWORD).await;
+    drop(alice);
+    let mut member = negotiating(&server, "Alice", "Alice", "sasl").await;
+    let outcome = sasl(&mut member, &[&plain("Alice", PASSWORD)]).await;
+    assert!(outcome.contains(" 903 "), "{outcome}");
+    welcomed_as(&mut member, "Alice").await;
+    member.send("JOIN #membres").await;
+    member
+        .expect("the JOIN", |l| {
+            l.starts_with(":Alice!") && l.contains("JOIN #membres")
+        })
+        .await;
     server.shutdown().await;
 }
 

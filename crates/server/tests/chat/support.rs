@@ -169,6 +169,21 @@ pub async fn cheap_hashing_server() -> TestServer {
     cheap_hashing_server_with(|_| {}).await
 }
 
+/// A seeded room of both bands, `#membres`, for registered members only.
+pub fn members_only_room() -> tchatche_config::RoomConfig {
+    tchatche_config::RoomConfig {
+        slug: "membres".into(),
+        name: "Membres".into(),
+        category: "Entraide".into(),
+        topic: String::new(),
+        bands: tchatche_config::RoomBands::Both,
+        registered_only: true,
+        moderated: false,
+        slow_mode_secs: 0,
+        capacity: None,
+    }
+}
+
 /// [`cheap_hashing_server`] with more changes to the configuration.
 pub async fn cheap_hashing_server_with(change: impl FnOnce(&mut Config)) -> TestServer {
     TestServer::start_with(|config| {
