@@ -837,6 +837,9 @@ impl Session {
         self.nick = Some(you.nick.clone());
         self.account = you.member.then(|| you.nick.clone());
         self.profile = render::realname(you);
+        // Registration is over: the password given with PASS is not kept.
+        self.pass = None;
+        self.sasl = SaslExchange::default();
         self.stage = Stage::Registered;
         let server = self.server().to_owned();
         let nick = you.nick.clone();
