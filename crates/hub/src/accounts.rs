@@ -602,7 +602,7 @@ impl Hub {
                     LoginPurpose::Authenticate => {
                         let name = account.nick.clone();
                         if let Some(session) = self.sessions.get_mut(&id) {
-                            session.authenticated = Some(account);
+                            session.authenticated = Some(Box::new(account));
                         }
                         self.send(id, Event::Authenticated { req, account: name });
                         Ok(())

@@ -53,7 +53,7 @@ impl Hub {
                 .get_mut(&id)
                 .and_then(|session| session.authenticated.take());
             if let Some(account) = account {
-                return self.admit_member(id, req, account, false);
+                return self.admit_member(id, req, *account, false);
             }
         }
         let secret = match (enter.password, enter.recovery_code) {

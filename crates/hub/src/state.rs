@@ -35,7 +35,8 @@ pub(crate) struct Session {
     /// Requests that arrived while `busy`, handled in order once it is not.
     pub parked: VecDeque<Request>,
     /// The account `authenticate` proved, until `enter` uses it.
-    pub authenticated: Option<tchatche_store::StoredAccount>,
+    /// Boxed: rare, and every session's entry would otherwise carry its size.
+    pub authenticated: Option<Box<tchatche_store::StoredAccount>>,
     /// Entered with a recovery code: may set a new password without the old.
     pub recovered: bool,
     /// The nickname whose password this session's job is testing, counted
