@@ -84,15 +84,22 @@ where
     let mut last_heard = Instant::now();
     let mut pinged = false;
     let mut bad_lines = 0_u32;
+    // One timer for the connection's life, moved only when it fires (or when
+    // a PING is answered): arming a fresh one on every turn of the loop cost
+    // a timer-wheel insertion and removal per delivery.
+    let timer = tokio::time::sleep_until(last_heard + PING_AFTER);
+    tokio::pin!(timer);
     loop {
-        let deadline = last_heard + if pinged { TIMEOUT_AFTER } else { PING_AFTER };
         tokio::select! {
             read = poll_fn(|cx| poll_lines(cx, stream.as_mut(), &mut lines)) => {
                 if !read {
                     break;
                 }
                 last_heard = Instant::now();
-                pinged = false;
+                if pinged {
+                    pinged = false;
+                    timer.as_mut().reset(last_heard + PING_AFTER);
+                }
                 while let Some(line) = lines.next_line() {
                     match line {
                         Ok(line) => {
@@ -127,13 +134,19 @@ where
                 }
                 Next::Ended => break,
             },
-            () = tokio::time::sleep_until(deadline) => {
-                if pinged {
+            () = &mut timer => {
+                let due = last_heard + if pinged { TIMEOUT_AFTER } else { PING_AFTER };
+                let now = Instant::now();
+                if now < due {
+                    // Heard from the client since the timer was set.
+                    timer.as_mut().reset(due);
+                } else if pinged {
                     session.out.push_str("ERROR :Closing link: ping timeout\r\n");
                     session.quit = true;
                 } else {
                     pinged = true;
-                    last_heard = Instant::now();
+                    last_heard = now;
+                    timer.as_mut().reset(now + TIMEOUT_AFTER);
                     session.out.push_str("PING :tchatche\r\n");
                 }
             }
@@ -224,5 +237,91 @@ fn render_event(session: &mut Session, frame: &Outgoing, wire: &mut Vec<u8>) {
             }
         }
         event => session.on_event(event),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The keep-alive, on a paused clock: a real hub, the connection task on
+    //! an in-memory stream, and time that jumps to the next timer whenever
+    //! every task waits.
+
+    use std::sync::Arc;
+
+    use tchatche_hub::{HubSettings, HubStores};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
+    use tokio::time::Instant;
+
+    use super::{PING_AFTER, TIMEOUT_AFTER, connection_task};
+    use crate::session::IrcSettings;
+
+    /// Reads until `needle` has arrived; returns everything read.
+    async fn read_until(client: &mut DuplexStream, needle: &str) -> String {
+        let mut seen = String::new();
+        let mut buffer = [0_u8; 4096];
+        while !seen.contains(needle) {
+            let read = client.read(&mut buffer).await.unwrap_or(0);
+            assert!(
+                read > 0,
+                "the connection ended before {needle:?}; saw {seen:?}"
+            );
+            seen.push_str(&String::from_utf8_lossy(&buffer[..read]));
+        }
+        seen
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_idle_client_is_pinged_and_dropped_only_when_it_never_answers() {
+        let config = tchatche_config::Config::default();
+        let bus = tchatche_bus::LocalBus::new();
+        let (hub, _task) = tchatche_hub::start(
+            HubSettings::from_config(&config),
+            HubStores {
+                history: None,
+                history_writer: None,
+                accounts: None,
+            },
+            Box::new(bus.attach(0)),
+        )
+        .await
+        .expect("the hub starts");
+        let settings = Arc::new(IrcSettings {
+            server_name: "tchatche".into(),
+            motd: Vec::new(),
+            default_guest_profile: String::new(),
+            history_limit: 50,
+        });
+        let (mut client, server) = tokio::io::duplex(64 * 1024);
+        let peer = "127.0.0.1:6667".parse().expect("an address");
+        let task = connection_task(&hub, server, peer, settings, ()).expect("the hub runs");
+        tokio::spawn(task);
+        client
+            .write_all(b"NICK Veilleur\r\nUSER v 0 * :30 H 75\r\n")
+            .await
+            .expect("written");
+        read_until(&mut client, " 001 ").await;
+
+        // Silent: pinged after PING_AFTER, not before.
+        let quiet_since = Instant::now();
+        read_until(&mut client, "PING :tchatche").await;
+        assert!(quiet_since.elapsed() >= PING_AFTER);
+        assert!(quiet_since.elapsed() < PING_AFTER + PING_AFTER / 2);
+
+        // Answered: the next PING comes a full PING_AFTER later, no timeout.
+        client
+            .write_all(b"PONG :tchatche\r\n")
+            .await
+            .expect("written");
+        let answered = Instant::now();
+        let seen = read_until(&mut client, "PING :tchatche").await;
+        assert!(!seen.contains("ERROR"), "{seen}");
+        assert!(answered.elapsed() >= PING_AFTER);
+        assert!(answered.elapsed() < PING_AFTER + PING_AFTER / 2);
+
+        // Never answered: dropped TIMEOUT_AFTER after that PING.
+        let pinged = Instant::now();
+        read_until(&mut client, "ERROR :Closing link: ping timeout").await;
+        assert!(pinged.elapsed() >= TIMEOUT_AFTER);
+        hub.shutdown().await;
     }
 }
