@@ -164,33 +164,34 @@ impl Hub {
     }
 
     pub(crate) fn watch_presence(&mut self, id: UserId, req: Option<u32>, on: bool) -> Outcome {
-        let person = self.person_mut(id, req)?;
-        person.watching_presence = on;
-        let band = person.band;
-        let outbox = self.sessions.get(&id).map(|session| session.outbox.clone());
-        let state = self.band_mut(band);
-        match (on, outbox) {
-            (true, Some(outbox)) => {
-                state.watchers.insert(id, outbox);
-            }
-            _ => {
-                state.watchers.remove(&id);
-            }
-        }
-        self.send(id, Event::Ok { req });
-        Ok(())
+        self.person_mut(id, req)?.watching_presence = on;
+        self.watch(id, req, on, |state| &mut state.watchers)
     }
 
     pub(crate) fn watch_directory(&mut self, id: UserId, req: Option<u32>, on: bool) -> Outcome {
-        let band = self.person_mut(id, req)?.band;
+        self.watch(id, req, on, |state| &mut state.directory_watchers)
+    }
+
+    /// Adds the sender to (or takes them out of) one of their band's lists
+    /// of watchers, and says ok.
+    fn watch(
+        &mut self,
+        id: UserId,
+        req: Option<u32>,
+        on: bool,
+        list: fn(
+            &mut crate::state::BandState,
+        ) -> &mut std::collections::HashMap<UserId, crate::outbox::OutboxSender>,
+    ) -> Outcome {
+        let band = self.person(id, req)?.band;
         let outbox = self.sessions.get(&id).map(|session| session.outbox.clone());
-        let state = self.band_mut(band);
+        let watchers = list(self.band_mut(band));
         match (on, outbox) {
             (true, Some(outbox)) => {
-                state.directory_watchers.insert(id, outbox);
+                watchers.insert(id, outbox);
             }
             _ => {
-                state.directory_watchers.remove(&id);
+                watchers.remove(&id);
             }
         }
         self.send(id, Event::Ok { req });

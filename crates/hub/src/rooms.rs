@@ -480,6 +480,25 @@ impl Hub {
         Ok(())
     }
 
+    /// The room `slug` of the sender's band, if the sender is in it.
+    fn room_i_am_in(
+        &self,
+        id: UserId,
+        req: Option<u32>,
+        slug: &str,
+    ) -> Result<&Room, tchatche_protocol::ErrorEvent> {
+        let band = self.person(id, req)?.band;
+        let room = self
+            .band(band)
+            .rooms
+            .get(slug)
+            .ok_or_else(|| refuse(req, ErrorCode::RoomNotFound))?;
+        if !room.members.contains_key(&id) {
+            return Err(refuse(req, ErrorCode::NotInRoom));
+        }
+        Ok(room)
+    }
+
     /// The room, if the sender is one of its operators.
     fn operated_room(
         &self,
@@ -487,18 +506,10 @@ impl Hub {
         req: Option<u32>,
         slug: &str,
     ) -> Result<Band, tchatche_protocol::ErrorEvent> {
-        let band = self.person(id, req)?.band;
-        let room = self
-            .band(band)
-            .rooms
-            .get(slug)
-            .ok_or_else(|| refuse(req, ErrorCode::RoomNotFound))?;
+        let room = self.room_i_am_in(id, req, slug)?;
         match room.members.get(&id) {
-            None => Err(refuse(req, ErrorCode::NotInRoom)),
-            Some(member) if member.role != RoomRole::Operator => {
-                Err(refuse(req, ErrorCode::NotOperator))
-            }
-            Some(_) => Ok(band),
+            Some(member) if member.role == RoomRole::Operator => Ok(self.person(id, req)?.band),
+            _ => Err(refuse(req, ErrorCode::NotOperator)),
         }
     }
 
@@ -727,15 +738,7 @@ impl Hub {
 
     pub(crate) fn room_members(&mut self, id: UserId, req: Option<u32>, slug: &str) -> Outcome {
         let now = Instant::now().into_std();
-        let band = self.person(id, req)?.band;
-        let room = self
-            .band(band)
-            .rooms
-            .get(slug)
-            .ok_or_else(|| refuse(req, ErrorCode::RoomNotFound))?;
-        if !room.members.contains_key(&id) {
-            return Err(refuse(req, ErrorCode::NotInRoom));
-        }
+        let room = self.room_i_am_in(id, req, slug)?;
         let members = room
             .members
             .iter()
@@ -757,15 +760,7 @@ impl Hub {
     }
 
     pub(crate) fn room_masks(&mut self, id: UserId, req: Option<u32>, slug: &str) -> Outcome {
-        let band = self.person(id, req)?.band;
-        let room = self
-            .band(band)
-            .rooms
-            .get(slug)
-            .ok_or_else(|| refuse(req, ErrorCode::RoomNotFound))?;
-        if !room.members.contains_key(&id) {
-            return Err(refuse(req, ErrorCode::NotInRoom));
-        }
+        let room = self.room_i_am_in(id, req, slug)?;
         let event = Event::RoomMasks {
             req,
             room: slug.to_owned(),
@@ -838,15 +833,7 @@ impl Hub {
         before: Option<MessageId>,
         limit: Option<u32>,
     ) -> Outcome {
-        let band = self.person(id, req)?.band;
-        let room = self
-            .band(band)
-            .rooms
-            .get(slug)
-            .ok_or_else(|| refuse(req, ErrorCode::RoomNotFound))?;
-        if !room.members.contains_key(&id) {
-            return Err(refuse(req, ErrorCode::NotInRoom));
-        }
+        let room = self.room_i_am_in(id, req, slug)?;
         let limit = limit.map_or(self.settings.scrollback, |limit| {
             (limit as usize).min(self.settings.scrollback)
         });
