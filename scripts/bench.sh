@@ -113,7 +113,10 @@ TOML
 max_connections=$(( $(ulimit -n) - 100 ))
 
 echo "==> starting the server on 127.0.0.1:$port, IRC on 127.0.0.1:$irc_port (data in $work/data)" >&2
+# The load tool's clients only speak when a scenario makes them: filling a
+# big room can take minutes, so silent WebSocket clients are not closed.
 NO_COLOR=1 TCHATCHE_HTTP_ADDR="127.0.0.1:$port" TCHATCHE_IRC_ADDR="127.0.0.1:$irc_port" \
+    TCHATCHE_IDLE_TIMEOUT_SECS=0 \
     TCHATCHE_DATA_DIR="$work/data" TCHATCHE_MAX_CONNECTIONS="$max_connections" \
     "${run_niced[@]}" "$server_bin" "$work/tchatche.toml" >"$work/server.log" 2>&1 &
 server_pid=$!

@@ -148,6 +148,7 @@ impl Default for LimitsConfig {
             max_rooms_per_user: 20,
             max_created_rooms_per_user: 3,
             typing_max_room_members: 50,
+            idle_timeout_secs: 150,
         }
     }
 }

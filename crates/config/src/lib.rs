@@ -82,6 +82,9 @@ pub struct LimitsConfig {
     pub max_created_rooms_per_user: u32,
     /// Members up to which typing indicators are relayed in a room, default 50.
     pub typing_max_room_members: u32,
+    /// Seconds a WebSocket client may stay silent (no command at all, `ping`
+    /// included) before it is closed as `idle_timeout`, default 150; 0: never.
+    pub idle_timeout_secs: u32,
 }
 
 /// Room history.

@@ -79,6 +79,7 @@ pub enum ConfigError {
 /// `TCHATCHE_DATA_DIR`, `TCHATCHE_MAX_CONNECTIONS`,
 /// `TCHATCHE_SHUTDOWN_GRACE_SECS`, `TCHATCHE_MIN_AGE`,
 /// `TCHATCHE_MAX_BODY_CHARS`, `TCHATCHE_MAX_FRAME_BYTES`,
+/// `TCHATCHE_IDLE_TIMEOUT_SECS`,
 /// `TCHATCHE_SCROLLBACK`, `TCHATCHE_HISTORY_RETENTION_DAYS`, the IRC and
 /// account settings listed in the README), and the result
 /// is checked as a whole.
@@ -258,6 +259,7 @@ const ENV_OVERRIDES: &[(&str, &str, ApplyOverride)] = &[
     ("TCHATCHE_MIN_AGE",                "entry.min_age",              |c, v| set(&mut c.entry.min_age, v)),
     ("TCHATCHE_MAX_BODY_CHARS",         "limits.max_body_chars",      |c, v| set(&mut c.limits.max_body_chars, v)),
     ("TCHATCHE_MAX_FRAME_BYTES",        "limits.max_frame_bytes",     |c, v| set(&mut c.limits.max_frame_bytes, v)),
+    ("TCHATCHE_IDLE_TIMEOUT_SECS",      "limits.idle_timeout_secs",   |c, v| set(&mut c.limits.idle_timeout_secs, v)),
     ("TCHATCHE_SCROLLBACK",             "history.scrollback",         |c, v| set(&mut c.history.scrollback, v)),
     ("TCHATCHE_HISTORY_RETENTION_DAYS", "history.retention_days",     |c, v| set(&mut c.history.retention_days, v)),
         ("TCHATCHE_IRC_ADDR",               "irc.addr",                   |c, v| set(&mut c.irc.addr, v)),
@@ -373,6 +375,17 @@ fn validate(config: &Config) -> Result<(), ConfigError> {
     }
     if limits.max_bad_frames == 0 {
         return Err(invalid("limits.max_bad_frames", "must be at least 1"));
+    }
+    // The web client pings every 25 s, and a hidden tab's timers may run
+    // only once a minute: less than that would drop people who are there.
+    if limits.idle_timeout_secs != 0 && limits.idle_timeout_secs < 75 {
+        return Err(invalid(
+            "limits.idle_timeout_secs",
+            format!(
+                "must be 0 (never) or at least 75, got {}",
+                limits.idle_timeout_secs
+            ),
+        ));
     }
     if limits.outbound_queue < 16 {
         return Err(invalid(
@@ -748,6 +761,7 @@ mod tests {
             ("TCHATCHE_MIN_AGE", "18"),
             ("TCHATCHE_MAX_BODY_CHARS", "500"),
             ("TCHATCHE_MAX_FRAME_BYTES", "4096"),
+            ("TCHATCHE_IDLE_TIMEOUT_SECS", "300"),
             ("TCHATCHE_SCROLLBACK", "100"),
             ("TCHATCHE_HISTORY_RETENTION_DAYS", "7"),
             ("TCHATCHE_IRC_ADDR", "127.0.0.1:6668"),
@@ -769,6 +783,7 @@ mod tests {
             limits: LimitsConfig {
                 max_body_chars: 500,
                 max_frame_bytes: 4096,
+                idle_timeout_secs: 300,
                 ..LimitsConfig::default()
             },
             history: HistoryConfig {
@@ -908,6 +923,11 @@ mod tests {
                 "at least 1",
             ),
             (
+                "[limits]\nidle_timeout_secs = 30".into(),
+                "limits.idle_timeout_secs",
+                "got 30",
+            ),
+            (
                 "[limits]\noutbound_queue = 15".into(),
                 "limits.outbound_queue",
                 "got 15",
@@ -995,6 +1015,8 @@ mod tests {
             "[limits]\nmax_frame_bytes = 1024\nmax_body_chars = 1024".to_owned(),
             "[limits]\nmax_frame_bytes = 1048576\nmax_body_chars = 1".to_owned(),
             "[limits]\noutbound_queue = 16\nmax_created_rooms_per_user = 0\ntyping_max_room_members = 0".to_owned(),
+            "[limits]\nidle_timeout_secs = 0".to_owned(),
+            "[limits]\nidle_timeout_secs = 75".to_owned(),
             "[history]\nscrollback = 500\nretention_days = 0".to_owned(),
             // The same slug in each band is two distinct rooms.
             room("paris", "adult") + &room("paris", "teen"),

@@ -25,8 +25,11 @@ pub struct HubSettings {
     pub typing_max_room_members: usize,
     /// Frames queued per connection before it is closed as too slow.
     pub outbound_queue: usize,
-    /// How often changed room member counts are sent to the directory.
+    /// How often changed room member counts are sent to the directory (and
+    /// silent WebSocket clients looked for).
     pub directory_interval: Duration,
+    /// Silence after which a WebSocket client is closed; `None`: never.
+    pub idle_timeout: Option<Duration>,
     /// Reserved and offensive nickname rules.
     pub nicknames: NicknamePolicy,
     /// The seeded rooms.
@@ -85,6 +88,8 @@ impl HubSettings {
             typing_max_room_members: config.limits.typing_max_room_members as usize,
             outbound_queue: config.limits.outbound_queue as usize,
             directory_interval: Duration::from_secs(1),
+            idle_timeout: (config.limits.idle_timeout_secs > 0)
+                .then(|| Duration::from_secs(u64::from(config.limits.idle_timeout_secs))),
             nicknames: NicknamePolicy::new(
                 &config.entry.reserved_nicknames,
                 &config.entry.offensive_nicknames,

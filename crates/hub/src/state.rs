@@ -42,6 +42,9 @@ pub(crate) struct Session {
     /// The nickname whose password this session's job is testing, counted
     /// by the failed-login throttle until the outcome settles it.
     pub attempt: Option<String>,
+    /// When a command last came from this connection, in seconds since the
+    /// hub started (see [`Hub::close_silent`]).
+    pub last_heard: u32,
 }
 
 /// What entry needs to know of a person, guest or member.
@@ -249,6 +252,9 @@ pub(crate) struct Hub {
     pub credentials: crate::accounts::Credentials,
     /// Where credential jobs report; taken by [`Hub::run`].
     pub job_results: Option<mpsc::UnboundedReceiver<crate::accounts::JobDone>>,
+    /// When the hub started: sessions note when they were last heard from
+    /// in whole seconds since then (4 bytes each, not an `Instant`'s 16).
+    pub started: Instant,
 }
 
 /// Queues `frame` on `outbox`; a full or closed queue marks the session for closing.
@@ -315,6 +321,7 @@ impl Hub {
             to_close: Vec::new(),
             credentials,
             job_results: Some(job_results),
+            started: Instant::now(),
         };
         for seed in &settings.rooms {
             let bands: &[Band] = match seed.bands {
@@ -503,7 +510,10 @@ impl Hub {
                 },
                 Some(done) = job_results.recv() => self.on_job_done(done),
                 Some(delivery) = self.bus.incoming().recv() => self.on_bus(delivery),
-                _ = directory_tick.tick() => self.send_changed_counts(),
+                _ = directory_tick.tick() => {
+                    self.send_changed_counts();
+                    self.close_silent();
+                }
             }
             self.close_pending();
         }
@@ -523,6 +533,7 @@ impl Hub {
                         authenticated: None,
                         recovered: false,
                         attempt: None,
+                        last_heard: self.uptime_secs(),
                     },
                 );
             }
@@ -531,11 +542,38 @@ impl Hub {
         }
     }
 
+    /// Whole seconds since the hub started.
+    fn uptime_secs(&self) -> u32 {
+        u32::try_from(self.started.elapsed().as_secs()).unwrap_or(u32::MAX)
+    }
+
+    /// Closes the WebSocket sessions nothing came from for longer than the
+    /// idle timeout: a phone that lost its network leaves a connection the
+    /// kernel may keep for many minutes, holding the person's nickname.
+    /// (IRC sessions are pinged by the gateway itself.)
+    fn close_silent(&mut self) {
+        let Some(timeout) = self.settings.idle_timeout else {
+            return;
+        };
+        let limit = u32::try_from(timeout.as_secs()).unwrap_or(u32::MAX);
+        let now = self.uptime_secs();
+        for session in self.sessions.values() {
+            if session.info.transport == crate::handle::Transport::WebSocket
+                && now.saturating_sub(session.last_heard) > limit
+            {
+                // The connection says goodbye and its end removes the session.
+                session.outbox.close(ErrorCode::IdleTimeout);
+            }
+        }
+    }
+
     pub(crate) fn on_request(&mut self, request: Request) {
+        let now = self.uptime_secs();
         let Some(session) = self.sessions.get_mut(&request.id) else {
             // The connection closed while its request waited.
             return;
         };
+        session.last_heard = now;
         if session.busy {
             // A credential job runs: keep the order of this session's requests.
             if session.parked.len() < crate::accounts::MAX_PARKED {

@@ -155,6 +155,8 @@ error_codes! {
     TooManyBadFrames = "too_many_bad_frames" => "Trop de messages illisibles : connexion fermée.", "Too many unreadable frames: connection closed.";
     /// The connection did not read its messages fast enough.
     TooSlow = "too_slow" => "Connexion trop lente : elle a été fermée.", "Connection too slow: it was closed.";
+    /// Nothing came from the client for too long (`limits.idle_timeout_secs`).
+    IdleTimeout = "idle_timeout" => "Plus de nouvelles de votre appareil : connexion fermée.", "Nothing heard from your device: connection closed.";
     /// The server is shutting down.
     ShuttingDown = "shutting_down" => "Le serveur redémarre : reconnexion dans un instant.", "The server is restarting: reconnecting shortly.";
     /// The server is at its connection limit.

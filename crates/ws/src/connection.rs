@@ -324,7 +324,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Link<S> {
 
 fn close_code(reason: ErrorCode) -> u16 {
     match reason {
-        ErrorCode::ShuttingDown => CLOSE_GOING_AWAY,
+        ErrorCode::ShuttingDown | ErrorCode::IdleTimeout => CLOSE_GOING_AWAY,
         ErrorCode::TooManyBadFrames | ErrorCode::TooSlow => CLOSE_POLICY,
         _ => CLOSE_NORMAL,
     }

@@ -1,5 +1,6 @@
-//! Slow consumers and shutdown: a client that stops reading is disconnected
-//! and costs a bounded amount of memory; a shutdown tells every client.
+//! Slow consumers, silence and shutdown: a client that stops reading is
+//! disconnected and costs a bounded amount of memory; a silent one is closed;
+//! a shutdown tells every client.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -103,5 +104,40 @@ async fn shutdown_tells_every_client_and_keeps_the_last_messages() {
         history.last().map(|m| m.body.as_str()),
         Some("dernier message avant l'arrêt")
     );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_silent_web_client_is_closed_and_one_that_pings_is_not() {
+    let server = TestServer::start_with(|config| config.limits.idle_timeout_secs = 2).await;
+    // Silent the longest, but pinged by the gateway itself: never swept.
+    let mut irc = server.irc_user("Veilleur", "30 H 75").await;
+    let mut silent = server.guest("Muet", 25).await;
+    let mut talker = server.guest("Bavard", 25).await;
+    let talk = async {
+        loop {
+            assert!(matches!(
+                talker.request(json!({"type": "ping"})).await,
+                Event::Pong { .. }
+            ));
+            // Pacing, well inside the 2 s allowed.
+            tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        }
+    };
+    let reason = tokio::select! {
+        reason = silent.expect_closed() => reason,
+        () = talk => unreachable!("the talker's loop never ends"),
+    };
+    assert_eq!(reason.as_deref(), Some("idle_timeout"));
+    // The one who kept talking is still there, and so is the IRC user.
+    assert!(matches!(
+        talker.request(json!({"type": "ping"})).await,
+        Event::Pong { .. }
+    ));
+    irc.send("PING :encore").await;
+    irc.expect("PONG", |line| {
+        line.contains("PONG") && line.contains("encore")
+    })
+    .await;
     server.shutdown().await;
 }
