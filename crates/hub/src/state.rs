@@ -238,7 +238,9 @@ impl BandState {
 /// The hub.
 pub(crate) struct Hub {
     pub settings: Arc<HubSettings>,
-    pub sessions: HashMap<UserId, Session>,
+    /// Boxed: a map sized for tens of thousands of sessions keeps empty
+    /// slots, each as large as its value; a pointer wastes little there.
+    pub sessions: HashMap<UserId, Box<Session>>,
     /// Folded nickname to session, for server-wide uniqueness and mentions.
     pub nicknames: HashMap<String, UserId>,
     pub teen: BandState,
@@ -524,7 +526,7 @@ impl Hub {
             Control::Open { id, outbox, info } => {
                 self.sessions.insert(
                     id,
-                    Session {
+                    Box::new(Session {
                         outbox,
                         info,
                         person: None,
@@ -534,7 +536,7 @@ impl Hub {
                         recovered: false,
                         attempt: None,
                         last_heard: self.uptime_secs(),
-                    },
+                    }),
                 );
             }
             Control::Close { id } => self.remove_session(id),
