@@ -45,17 +45,7 @@ impl Target {
         let host = uri
             .host()
             .with_context(|| format!("{url}: the URL has no host"))?;
-        let ip = if host.eq_ignore_ascii_case("localhost") {
-            Ipv4Addr::LOCALHOST
-        } else {
-            match host.parse::<Ipv4Addr>() {
-                Ok(ip) if ip.is_loopback() => ip,
-                _ => bail!(
-                    "{url}: refusing to load {host}; only IPv4 loopback addresses \
-                     (127.x.x.x or localhost) are allowed"
-                ),
-            }
-        };
+        let ip = loopback(url, host)?;
         let port = uri.port_u16().unwrap_or(80);
         Ok(Target {
             url: url.to_owned(),
@@ -73,17 +63,7 @@ impl Target {
         let port: u16 = port
             .parse()
             .with_context(|| format!("{addr}: {port:?} is not a port"))?;
-        let ip = if host.eq_ignore_ascii_case("localhost") {
-            Ipv4Addr::LOCALHOST
-        } else {
-            match host.parse::<Ipv4Addr>() {
-                Ok(ip) if ip.is_loopback() => ip,
-                _ => bail!(
-                    "{addr}: refusing to load {host}; only IPv4 loopback addresses \
-                     (127.x.x.x or localhost) are allowed"
-                ),
-            }
-        };
+        let ip = loopback(addr, host)?;
         self.irc = Some(SocketAddrV4::new(ip, port));
         Ok(self)
     }
@@ -100,6 +80,21 @@ pub fn source_address(index: usize) -> Ipv4Addr {
     // The remainder is below 250, so the last octet stays within 1..=250.
     let offset = u8::try_from(index % SOURCE_ADDRESSES).unwrap_or(0);
     Ipv4Addr::new(127, 0, 0, 1 + offset)
+}
+
+/// The IPv4 loopback address `host` names (`localhost` or 127.x.x.x); any
+/// other host is refused, naming `what` was given.
+fn loopback(what: &str, host: &str) -> anyhow::Result<Ipv4Addr> {
+    if host.eq_ignore_ascii_case("localhost") {
+        return Ok(Ipv4Addr::LOCALHOST);
+    }
+    match host.parse::<Ipv4Addr>() {
+        Ok(ip) if ip.is_loopback() => Ok(ip),
+        _ => bail!(
+            "{what}: refusing to load {host}; only IPv4 loopback addresses \
+             (127.x.x.x or localhost) are allowed"
+        ),
+    }
 }
 
 #[cfg(test)]
