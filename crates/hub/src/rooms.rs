@@ -180,16 +180,8 @@ impl Hub {
                 return;
             };
             first_local_member = room.members.is_empty();
-            let members: Vec<RoomMember> = room
-                .members
-                .iter()
-                .filter_map(|(member_id, member)| {
-                    let person = self.sessions.get(member_id)?.person.as_ref()?;
-                    Some(RoomMember {
-                        user: person.summary(*member_id, now),
-                        role: member.role,
-                    })
-                })
+            let members: Vec<RoomMember> = self
+                .member_list(room, now)
                 .chain(std::iter::once(RoomMember {
                     user: summary.clone(),
                     role,
@@ -480,6 +472,21 @@ impl Hub {
         Ok(())
     }
 
+    /// Every member of `room`, with their standing, as clients see them.
+    fn member_list<'a>(
+        &'a self,
+        room: &'a Room,
+        now: std::time::Instant,
+    ) -> impl Iterator<Item = RoomMember> + 'a {
+        room.members.iter().filter_map(move |(member_id, member)| {
+            let person = self.sessions.get(member_id)?.person.as_ref()?;
+            Some(RoomMember {
+                user: person.summary(*member_id, now),
+                role: member.role,
+            })
+        })
+    }
+
     /// The room `slug` of the sender's band, if the sender is in it.
     fn room_i_am_in(
         &self,
@@ -739,17 +746,7 @@ impl Hub {
     pub(crate) fn room_members(&mut self, id: UserId, req: Option<u32>, slug: &str) -> Outcome {
         let now = Instant::now().into_std();
         let room = self.room_i_am_in(id, req, slug)?;
-        let members = room
-            .members
-            .iter()
-            .filter_map(|(member_id, member)| {
-                let person = self.sessions.get(member_id)?.person.as_ref()?;
-                Some(RoomMember {
-                    user: person.summary(*member_id, now),
-                    role: member.role,
-                })
-            })
-            .collect();
+        let members = self.member_list(room, now).collect();
         let event = Event::RoomMembers {
             req,
             room: slug.to_owned(),
