@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::fanout::report::{cpu, mib, print_with_json, two_columns};
+use crate::fanout::report::{cpu, mib, print_with_json, set_up_rows, two_columns};
 use crate::fanout::{self, ConnectFigures, FanoutConfig, transport_name};
 use crate::process_stats::{WatchedProcess, own_cpu_seconds, own_rss_bytes};
 use crate::target::Target;
@@ -93,48 +93,20 @@ impl IdleReport {
     /// Prints the table, then the JSON line.
     pub fn print(&self) {
         let connect = &self.connect;
-        let mut rows = vec![
-            (
-                "plan".to_owned(),
-                format!(
-                    "{} clients over {}, rooms of {}, held {:.0} s",
-                    self.clients, self.transport, self.room_size, self.hold_seconds
-                ),
+        let mut rows = vec![(
+            "plan".to_owned(),
+            format!(
+                "{} clients over {}, rooms of {}, held {:.0} s",
+                self.clients, self.transport, self.room_size, self.hold_seconds
             ),
-            (
-                "connections held".to_owned(),
-                format!(
-                    "{} after set-up, {} at the end",
-                    connect.held, self.held_at_end
-                ),
-            ),
-            ("set-up failures".to_owned(), connect.failed.to_string()),
-        ];
-        for (reason, count) in &connect.failures {
-            rows.push((format!("  {count} ×"), reason.clone()));
-        }
+        )];
+        rows.extend(set_up_rows(
+            connect,
+            self.held_at_end,
+            self.server_rss_held_bytes,
+            "after the hold",
+        ));
         rows.extend([
-            (
-                "connect + enter + join".to_owned(),
-                format!(
-                    "{:.1} s, {:.0} clients/s (server CPU {}, load tool CPU {})",
-                    connect.seconds,
-                    connect.per_second,
-                    connect
-                        .server_cpu_seconds
-                        .map_or_else(|| "n/a".to_owned(), |seconds| cpu(seconds, connect.seconds)),
-                    cpu(connect.load_cpu_seconds, connect.seconds)
-                ),
-            ),
-            (
-                "server RSS".to_owned(),
-                format!(
-                    "{} before, {} connected, {} after the hold",
-                    mib(connect.server_rss_before_bytes),
-                    mib(connect.server_rss_connected_bytes),
-                    mib(self.server_rss_held_bytes)
-                ),
-            ),
             (
                 "server RSS per connection".to_owned(),
                 self.server_rss_held_per_connection_bytes.map_or_else(

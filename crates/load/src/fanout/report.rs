@@ -154,6 +154,52 @@ pub fn cpu(seconds: f64, window: f64) -> String {
 }
 
 /// Rows of label and value, the labels padded to one width.
+/// The rows every report with a set-up shows: connections held (after the
+/// set-up and at `held_at_end`), set-up failures by reason, the connect +
+/// enter + join rate with both processes' CPU, and the server's memory
+/// before, connected and at the end (`end` says when that was).
+pub fn set_up_rows(
+    connect: &ConnectFigures,
+    held_at_end: usize,
+    server_rss_end: Option<u64>,
+    end: &str,
+) -> Vec<(String, String)> {
+    let mut rows = vec![
+        (
+            "connections held".to_owned(),
+            format!("{} after set-up, {held_at_end} at the end", connect.held),
+        ),
+        ("set-up failures".to_owned(), connect.failed.to_string()),
+    ];
+    for (reason, count) in &connect.failures {
+        rows.push((format!("  {count} ×"), reason.clone()));
+    }
+    rows.extend([
+        (
+            "connect + enter + join".to_owned(),
+            format!(
+                "{:.1} s, {:.0} clients/s (server CPU {}, load tool CPU {})",
+                connect.seconds,
+                connect.per_second,
+                connect
+                    .server_cpu_seconds
+                    .map_or_else(|| "n/a".to_owned(), |seconds| cpu(seconds, connect.seconds)),
+                cpu(connect.load_cpu_seconds, connect.seconds)
+            ),
+        ),
+        (
+            "server RSS".to_owned(),
+            format!(
+                "{} before, {} connected, {} {end}",
+                mib(connect.server_rss_before_bytes),
+                mib(connect.server_rss_connected_bytes),
+                mib(server_rss_end)
+            ),
+        ),
+    ]);
+    rows
+}
+
 pub fn two_columns(rows: Vec<(String, String)>) -> String {
     let width = rows
         .iter()
@@ -203,40 +249,14 @@ impl FanoutReport {
                     }
                 ),
             ),
-            (
-                "connections held".into(),
-                format!(
-                    "{} after set-up, {} at the end",
-                    connect.held, self.held_at_end
-                ),
-            ),
-            ("set-up failures".into(), connect.failed.to_string()),
         ];
-        for (reason, count) in &connect.failures {
-            rows.push((format!("  {count} ×"), reason.clone()));
-        }
+        rows.extend(set_up_rows(
+            connect,
+            self.held_at_end,
+            self.server_rss_end_bytes,
+            "at the end",
+        ));
         rows.extend([
-            (
-                "connect + enter + join".into(),
-                format!(
-                    "{:.1} s, {:.0} clients/s (server CPU {}, load tool CPU {})",
-                    connect.seconds,
-                    connect.per_second,
-                    connect
-                        .server_cpu_seconds
-                        .map_or_else(|| "n/a".to_owned(), |seconds| cpu(seconds, connect.seconds)),
-                    cpu(connect.load_cpu_seconds, connect.seconds)
-                ),
-            ),
-            (
-                "server RSS".into(),
-                format!(
-                    "{} before, {} connected, {} at the end",
-                    mib(connect.server_rss_before_bytes),
-                    mib(connect.server_rss_connected_bytes),
-                    mib(self.server_rss_end_bytes)
-                ),
-            ),
             (
                 "server RSS per connection".into(),
                 connect.server_rss_per_connection_bytes.map_or_else(
