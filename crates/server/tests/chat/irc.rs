@@ -502,6 +502,15 @@ async fn operators_kick_ban_invite_and_lock_their_channel() {
     troll.numeric("474").await;
     troll.send("KICK #club Chef").await;
     troll.numeric("442").await;
+    // By nickname: someone out of the channel, and nobody at all.
+    op.send("KICK #club Troll42").await;
+    assert!(op.numeric("441").await.contains("Troll42 #club"));
+    op.send("KICK #club Personne").await;
+    assert!(op.numeric("401").await.contains("Personne"));
+    op.send("MODE #club +v Troll42").await;
+    assert!(op.numeric("441").await.contains("Troll42 #club"));
+    op.send("MODE #club +o Personne").await;
+    assert!(op.numeric("401").await.contains("Personne"));
 
     // Invite-only with a key: only the invited get in.
     op.send("MODE #club +ik sesame").await;
