@@ -440,14 +440,10 @@ async fn commands_sent_during_a_login_are_answered_after_it_in_order() {
             .await;
         let join = client.send(json!({"type": "join", "room": "paris"})).await;
         let first = client
-            .expect("the entry reply", |event| {
-                crate::support::req_of(event) == Some(enter)
-            })
+            .expect("the entry reply", |event| event.req() == Some(enter))
             .await;
         let second = client
-            .expect("the join reply", |event| {
-                crate::support::req_of(event) == Some(join)
-            })
+            .expect("the join reply", |event| event.req() == Some(join))
             .await;
         match first {
             Event::Entered { .. } => {

@@ -85,7 +85,7 @@ async fn each_bad_frame_gets_a_specific_error_and_nothing_else_is_lost() {
     let event = alice
         .expect("an error", |e| matches!(e, Event::Error(_)))
         .await;
-    assert_eq!(crate::support::req_of(&event), Some(77));
+    assert_eq!(event.req(), Some(77));
     // The room membership survived all of that.
     alice.say("paris", "toujours là").await;
     alice.expect_message("paris", "toujours là").await;

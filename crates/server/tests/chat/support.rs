@@ -229,11 +229,6 @@ pub struct Client {
     inbox: VecDeque<Event>,
 }
 
-/// The `req` of a reply or error, if any.
-pub fn req_of(event: &Event) -> Option<u32> {
-    event.req()
-}
-
 impl Client {
     pub fn new(socket: WebSocketStream<MaybeTlsStream<TcpStream>>) -> Client {
         Client {
@@ -315,7 +310,7 @@ impl Client {
     /// Sends a command and returns the reply (or error) carrying its `req`.
     pub async fn request(&mut self, command: Value) -> Event {
         let req = self.send(command).await;
-        self.expect("the reply", |event| req_of(event) == Some(req))
+        self.expect("the reply", |event| event.req() == Some(req))
             .await
     }
 
