@@ -25,7 +25,7 @@ use std::sync::Arc;
 pub use handle::{Connection, ConnectionInfo, HubHandle, HubStopped, Transport, TryRequestError};
 pub use ids::now_ms;
 pub use outbox::{
-    CloseWatch, Next, OutboxReceiver, Outgoing, QueueError, WireFormat, WriteStopped,
+    GOODBYE_TIMEOUT, Next, OutboxReceiver, Outgoing, QueueError, WireFormat, WriteStopped,
     write_unless_too_slow,
 };
 pub use settings::{AccountSettings, HubSettings};

@@ -7,15 +7,16 @@
 //! memory, never more.
 
 use std::collections::VecDeque;
+use std::future::poll_fn;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
-use std::task::{Poll, Waker};
+use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
 use std::time::Duration;
 use tchatche_protocol::{ErrorCode, Event};
 
 use tokio::io::{AsyncWrite, AsyncWriteExt};
-use tokio::sync::Notify;
 
 /// The wire formats a frame may be encoded into.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,19 +83,22 @@ struct Shared {
     state: Mutex<State>,
     /// Most frames queued at once.
     capacity: usize,
-    /// Wakes whoever waits for a close request ([`CloseWatch::closed`]).
-    close_asked: Notify,
 }
 
 struct State {
     frames: VecDeque<Outgoing>,
     /// The receiver's waker while it waits for frames.
     waker: Option<Waker>,
+    /// The receiver's waker while a socket write waits (see
+    /// [`write_unless_too_slow`]): only a close request wakes it.
+    close_waker: Option<Waker>,
     /// The first close reason asked for.
     close: Option<ErrorCode>,
     /// Senders alive; at zero nothing more can come.
     senders: usize,
     receiver_alive: bool,
+    /// The hub's periodic nudge is waiting to be seen ([`Next::Tick`]).
+    nudged: bool,
 }
 
 impl Shared {
@@ -136,6 +140,20 @@ impl OutboxSender {
         Ok(())
     }
 
+    /// Wakes the receiver with [`Next::Tick`]: the hub's coarse clock, for
+    /// transports that check a keep-alive now and then without a timer of
+    /// their own in every connection.
+    pub fn nudge(&self) {
+        let waker = {
+            let mut state = self.0.state();
+            state.nudged = true;
+            state.waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
     /// Asks the connection to close with `reason`. The first reason wins.
     pub fn close(&self, reason: ErrorCode) {
         let waker = {
@@ -144,12 +162,11 @@ impl OutboxSender {
                 return;
             }
             state.close = Some(reason);
-            state.waker.take()
+            [state.waker.take(), state.close_waker.take()]
         };
-        if let Some(waker) = waker {
+        for waker in waker.into_iter().flatten() {
             waker.wake();
         }
-        self.0.close_asked.notify_waiters();
     }
 }
 
@@ -185,6 +202,9 @@ pub enum Next {
     Close(ErrorCode),
     /// Every sender is gone: nothing more will come.
     Ended,
+    /// The hub's periodic nudge ([`OutboxSender::nudge`]): time to check
+    /// a keep-alive.
+    Tick,
 }
 
 /// The connection writer's side of an outbound queue.
@@ -195,11 +215,20 @@ impl OutboxReceiver {
     /// every frame already queued, up to `max`, so the writer can send them
     /// in one socket write. A close request wins over queued frames.
     /// Cancel safe: nothing is taken from the queue unless it returns.
-    pub async fn next(&mut self, batch: &mut Vec<Outgoing>, max: usize) -> Next {
-        std::future::poll_fn(|cx| {
+    /// (A poll function, not an `async fn`: the future is part of every
+    /// waiting connection's task, and this one holds only its arguments.)
+    pub fn next<'a>(
+        &'a mut self,
+        batch: &'a mut Vec<Outgoing>,
+        max: usize,
+    ) -> impl Future<Output = Next> + 'a {
+        poll_fn(move |cx| {
             let mut state = self.0.state();
             if let Some(reason) = state.close {
                 return Poll::Ready(Next::Close(reason));
+            }
+            if std::mem::take(&mut state.nudged) {
+                return Poll::Ready(Next::Tick);
             }
             if !state.frames.is_empty() {
                 let take = state.frames.len().min(max.max(1));
@@ -219,12 +248,21 @@ impl OutboxReceiver {
             }
             Poll::Pending
         })
-        .await
     }
 
-    /// A handle the connection can wait on while it writes.
-    pub fn close_watch(&self) -> CloseWatch {
-        CloseWatch(Arc::clone(&self.0))
+    /// The close reason once a close is requested; until then `cx` is woken
+    /// by the request. When every sender is gone without asking, this stays
+    /// pending: the queue's end says it instead.
+    fn poll_close(&self, cx: &mut Context<'_>) -> Poll<ErrorCode> {
+        let mut state = self.0.state();
+        if let Some(reason) = state.close {
+            return Poll::Ready(reason);
+        }
+        match &mut state.close_waker {
+            Some(waker) if waker.will_wake(cx.waker()) => {}
+            slot => *slot = Some(cx.waker().clone()),
+        }
+        Poll::Pending
     }
 
     /// Frames still queued (for tests and metrics).
@@ -244,6 +282,7 @@ impl Drop for OutboxReceiver {
             let mut state = self.0.state();
             state.receiver_alive = false;
             state.waker = None;
+            state.close_waker = None;
             std::mem::take(&mut state.frames)
         };
         // Frames are dropped outside the lock.
@@ -251,89 +290,100 @@ impl Drop for OutboxReceiver {
     }
 }
 
-/// Lets a task learn that its connection must close, and why.
-#[derive(Clone)]
-pub struct CloseWatch(Arc<Shared>);
-
-impl CloseWatch {
-    /// The close reason, if a close was requested.
-    pub fn reason(&self) -> Option<ErrorCode> {
-        self.0.state().close
-    }
-
-    /// Waits until a close is requested. When every sender is gone without
-    /// asking, this never completes: the queue's end says it instead.
-    pub async fn closed(&mut self) -> ErrorCode {
-        loop {
-            // Created before the check, the waiter cannot miss a request
-            // made between the check and the wait.
-            let asked = self.0.close_asked.notified();
-            if let Some(reason) = self.reason() {
-                return reason;
-            }
-            asked.await;
-        }
-    }
-}
-
 /// The connection is gone, or must be dropped without a goodbye.
 #[derive(Debug, PartialEq, Eq)]
 pub struct WriteStopped;
 
+/// How a write that polled the socket ended.
+enum Written {
+    /// Everything was written and flushed.
+    Done,
+    /// The socket failed or the peer closed it.
+    Failed,
+    /// A close was asked while the socket could not take more; `usize`
+    /// bytes were written.
+    CloseAsked(ErrorCode, usize),
+}
+
+/// Time a connection has to send its last words once it is asked to close
+/// (anything but too slow), before it is dropped anyway.
+pub const GOODBYE_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// Writes `buffer` to a connection's socket, for transports. A client that
 /// stops reading blocks this write; the hub then finds its queue full and
 /// asks to close as too slow, which abandons the write at once. Any other
-/// close request leaves the write `goodbye` to finish, so the goodbye that
-/// follows is not cut.
-pub async fn write_unless_too_slow<W: AsyncWrite + Unpin>(
-    socket: &mut W,
-    buffer: &[u8],
-    close_watch: &mut CloseWatch,
-    goodbye: Duration,
-) -> Result<(), WriteStopped> {
-    let mut offset = 0;
-    while offset < buffer.len() {
-        let written = tokio::select! {
-            biased;
-            reason = close_watch.closed() => {
-                return finish_unless_too_slow(socket, &buffer[offset..], reason, goodbye).await;
+/// close request leaves the write [`GOODBYE_TIMEOUT`] to finish, so the
+/// goodbye that follows is not cut.
+///
+/// The waiting lives in one small poll function (a close request wakes the
+/// task through the queue), not in a future with a timer and a waiter: this
+/// future is part of every connection's task, idle or not. (An `async`
+/// block, not an `async fn`, which would keep each argument twice:
+/// rust-lang/rust#62958.)
+#[expect(
+    clippy::manual_async_fn,
+    reason = "an async fn would store its arguments twice in every connection"
+)]
+pub fn write_unless_too_slow<'a, W: AsyncWrite + Unpin>(
+    socket: &'a mut W,
+    buffer: &'a [u8],
+    outbox: &'a OutboxReceiver,
+) -> impl Future<Output = Result<(), WriteStopped>> + 'a {
+    async move {
+        let mut offset = 0;
+        let written = poll_fn(|cx| {
+            loop {
+                let progress = if offset < buffer.len() {
+                    match Pin::new(&mut *socket).poll_write(cx, &buffer[offset..]) {
+                        Poll::Ready(Ok(0) | Err(_)) => return Poll::Ready(Written::Failed),
+                        Poll::Ready(Ok(n)) => {
+                            offset += n;
+                            continue;
+                        }
+                        Poll::Pending => Poll::Pending,
+                    }
+                } else {
+                    // Layers such as TLS hold written bytes until flushed;
+                    // plain TCP flushes at once. A flush stuck on a client
+                    // that stopped reading ends like a write.
+                    Pin::new(&mut *socket).poll_flush(cx)
+                };
+                return match progress {
+                    Poll::Ready(Ok(())) => Poll::Ready(Written::Done),
+                    Poll::Ready(Err(_)) => Poll::Ready(Written::Failed),
+                    Poll::Pending => outbox
+                        .poll_close(cx)
+                        .map(|reason| Written::CloseAsked(reason, offset)),
+                };
             }
-            // `write` is cancel safe: when the other branch wins, nothing was written.
-            written = socket.write(&buffer[offset..]) => written,
-        };
+        })
+        .await;
         match written {
-            Ok(0) | Err(_) => return Err(WriteStopped),
-            Ok(n) => offset += n,
+            Written::Done => Ok(()),
+            Written::Failed => Err(WriteStopped),
+            // Boxed: rare, and its timer would otherwise be part of every
+            // connection's task.
+            Written::CloseAsked(reason, offset) => {
+                Box::pin(finish_unless_too_slow(socket, &buffer[offset..], reason)).await
+            }
         }
     }
-    // Layers such as TLS hold written bytes until flushed; plain TCP flushes
-    // at once. A flush stuck on a client that stopped reading ends like a write.
-    let flushed = tokio::select! {
-        biased;
-        reason = close_watch.closed() => {
-            return finish_unless_too_slow(socket, &[], reason, goodbye).await;
-        }
-        flushed = socket.flush() => flushed,
-    };
-    flushed.map_err(|_| WriteStopped)
 }
 
 /// A close was asked in the middle of a write: abandon it if the client is
-/// too slow, else finish it (and flush) within `goodbye`. Boxed: rare, and
-/// its timer would otherwise be part of every connection's task.
+/// too slow, else finish it (and flush) within [`GOODBYE_TIMEOUT`].
 async fn finish_unless_too_slow<W: AsyncWrite + Unpin>(
     socket: &mut W,
     rest: &[u8],
     reason: ErrorCode,
-    goodbye: Duration,
 ) -> Result<(), WriteStopped> {
     if reason == ErrorCode::TooSlow {
         return Err(WriteStopped);
     }
-    let finish = Box::pin(tokio::time::timeout(goodbye, async {
+    let finish = tokio::time::timeout(GOODBYE_TIMEOUT, async {
         socket.write_all(rest).await?;
         socket.flush().await
-    }));
+    });
     match finish.await {
         Ok(Ok(())) => Ok(()),
         _ => Err(WriteStopped),
@@ -346,12 +396,13 @@ pub fn outbox(capacity: usize) -> (OutboxSender, OutboxReceiver) {
         state: Mutex::new(State {
             frames: VecDeque::new(),
             waker: None,
+            close_waker: None,
             close: None,
             senders: 1,
             receiver_alive: true,
+            nudged: false,
         }),
         capacity: capacity.max(1),
-        close_asked: Notify::new(),
     });
     (OutboxSender(Arc::clone(&shared)), OutboxReceiver(shared))
 }
@@ -387,22 +438,50 @@ mod tests {
             receiver.next(&mut batch, 8).await,
             Next::Close(ErrorCode::TooSlow)
         ));
-        let mut watch = receiver.close_watch();
-        assert_eq!(watch.closed().await, ErrorCode::TooSlow);
+    }
+
+    /// A write the client does not read: `buffer` is larger than what the
+    /// in-memory pipe holds, so the write waits until `close` is asked.
+    async fn blocked_write(close: ErrorCode, drain: bool) -> (Result<(), WriteStopped>, Vec<u8>) {
+        use tokio::io::AsyncReadExt;
+        let (sender, receiver) = outbox(1);
+        let (mut client, mut server) = tokio::io::duplex(64);
+        let buffer = vec![b'x'; 1000];
+        let writer = tokio::spawn(async move {
+            let result = write_unless_too_slow(&mut server, &buffer, &receiver).await;
+            (result, server)
+        });
+        // The pipe fills: the write waits on the client.
+        let mut first = [0_u8; 64];
+        let read = client.read_exact(&mut first).await.map(|_| ());
+        assert!(read.is_ok(), "{read:?}");
+        sender.close(close);
+        let mut received = first.to_vec();
+        if drain {
+            let mut rest = [0_u8; 1000 - 64];
+            let read = client.read_exact(&mut rest).await.map(|_| ());
+            assert!(read.is_ok(), "{read:?}");
+            received.extend_from_slice(&rest);
+        }
+        let ended = tokio::time::timeout(Duration::from_secs(10), writer).await;
+        let Ok(Ok((result, _server))) = ended else {
+            panic!("the write did not end after the close request: {ended:?}");
+        };
+        (result, received)
     }
 
     #[tokio::test]
-    async fn a_waiting_watch_wakes_when_a_close_is_asked() {
-        let (sender, receiver) = outbox(1);
-        let mut watch = receiver.close_watch();
-        let waiter = tokio::spawn(async move { watch.closed().await });
-        tokio::task::yield_now().await;
-        sender.close(ErrorCode::ShuttingDown);
-        let reason = tokio::time::timeout(Duration::from_secs(10), waiter).await;
-        assert!(
-            matches!(reason, Ok(Ok(ErrorCode::ShuttingDown))),
-            "{reason:?}"
-        );
+    async fn a_write_to_a_slow_client_is_abandoned_when_it_is_closed_as_too_slow() {
+        let (result, received) = blocked_write(ErrorCode::TooSlow, false).await;
+        assert_eq!(result, Err(WriteStopped));
+        assert_eq!(received.len(), 64);
+    }
+
+    #[tokio::test]
+    async fn a_write_waiting_on_the_client_finishes_after_any_other_close_request() {
+        let (result, received) = blocked_write(ErrorCode::ShuttingDown, true).await;
+        assert_eq!(result, Ok(()));
+        assert_eq!(received, vec![b'x'; 1000]);
     }
 
     #[tokio::test]
@@ -420,6 +499,26 @@ mod tests {
             panic!("the receiver was not woken with the frame");
         };
         assert_eq!(receiver.0.state().frames.capacity(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_nudge_wakes_a_waiting_receiver_once() {
+        let (sender, mut receiver) = outbox(4);
+        let waiter = tokio::spawn(async move {
+            let mut batch = Vec::new();
+            let next = receiver.next(&mut batch, 8).await;
+            (next, receiver)
+        });
+        tokio::task::yield_now().await;
+        sender.nudge();
+        let woken = tokio::time::timeout(Duration::from_secs(10), waiter).await;
+        let Ok(Ok((Next::Tick, mut receiver))) = woken else {
+            panic!("the receiver was not woken by the nudge");
+        };
+        // Seen once: a frame comes next, not a second tick.
+        assert_eq!(sender.push(pong(1)), Ok(()));
+        let mut batch = Vec::new();
+        assert!(matches!(receiver.next(&mut batch, 8).await, Next::Frames));
     }
 
     #[tokio::test]

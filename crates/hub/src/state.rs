@@ -43,7 +43,7 @@ pub(crate) struct Session {
     /// by the failed-login throttle until the outcome settles it.
     pub attempt: Option<String>,
     /// When a command last came from this connection, in seconds since the
-    /// hub started (see [`Hub::close_silent`]).
+    /// hub started (see [`Hub::sweep_sessions`]).
     pub last_heard: u32,
 }
 
@@ -235,6 +235,9 @@ impl BandState {
     }
 }
 
+/// Seconds between two nudges of one IRC session (see [`Hub::sweep_sessions`]).
+pub(crate) const NUDGE_EVERY_SECS: u32 = 15;
+
 /// The hub.
 pub(crate) struct Hub {
     pub settings: Arc<HubSettings>,
@@ -256,7 +259,10 @@ pub(crate) struct Hub {
     pub job_results: Option<mpsc::UnboundedReceiver<crate::accounts::JobDone>>,
     /// When the hub started: sessions note when they were last heard from
     /// in whole seconds since then (4 bytes each, not an `Instant`'s 16).
-    pub started: Instant,
+    /// Tokio's clock, which tests can pause and move.
+    pub started: tokio::time::Instant,
+    /// The second of the last sweep of sessions ([`Hub::sweep_sessions`]).
+    pub swept_at: u32,
 }
 
 /// Queues `frame` on `outbox`; a full or closed queue marks the session for closing.
@@ -323,7 +329,8 @@ impl Hub {
             to_close: Vec::new(),
             credentials,
             job_results: Some(job_results),
-            started: Instant::now(),
+            started: tokio::time::Instant::now(),
+            swept_at: 0,
         };
         for seed in &settings.rooms {
             let bands: &[Band] = match seed.bands {
@@ -514,7 +521,7 @@ impl Hub {
                 Some(delivery) = self.bus.incoming().recv() => self.on_bus(delivery),
                 _ = directory_tick.tick() => {
                     self.send_changed_counts();
-                    self.close_silent();
+                    self.sweep_sessions();
                 }
             }
             self.close_pending();
@@ -549,22 +556,36 @@ impl Hub {
         u32::try_from(self.started.elapsed().as_secs()).unwrap_or(u32::MAX)
     }
 
-    /// Closes the WebSocket sessions nothing came from for longer than the
-    /// idle timeout: a phone that lost its network leaves a connection the
-    /// kernel may keep for many minutes, holding the person's nickname.
-    /// (IRC sessions are pinged by the gateway itself.)
-    fn close_silent(&mut self) {
-        let Some(timeout) = self.settings.idle_timeout else {
-            return;
-        };
-        let limit = u32::try_from(timeout.as_secs()).unwrap_or(u32::MAX);
+    /// Once a second: closes the WebSocket sessions nothing came from for
+    /// longer than the idle timeout (a phone that lost its network leaves a
+    /// connection the kernel may keep for many minutes, holding the person's
+    /// nickname), and nudges each IRC session every [`NUDGE_EVERY_SECS`] so
+    /// the gateway can check its keep-alive (PING) without a timer in every
+    /// connection. The nudges are spread over the seconds by session id.
+    fn sweep_sessions(&mut self) {
         let now = self.uptime_secs();
-        for session in self.sessions.values() {
-            if session.info.transport == crate::handle::Transport::WebSocket
-                && now.saturating_sub(session.last_heard) > limit
-            {
-                // The connection says goodbye and its end removes the session.
-                session.outbox.close(ErrorCode::IdleTimeout);
+        if now == self.swept_at {
+            return;
+        }
+        self.swept_at = now;
+        let limit = self
+            .settings
+            .idle_timeout
+            .map(|timeout| u32::try_from(timeout.as_secs()).unwrap_or(u32::MAX));
+        let turn = u64::from(now % NUDGE_EVERY_SECS);
+        for (id, session) in &self.sessions {
+            match session.info.transport {
+                crate::handle::Transport::WebSocket => {
+                    if limit.is_some_and(|limit| now.saturating_sub(session.last_heard) > limit) {
+                        // The connection says goodbye and its end removes the session.
+                        session.outbox.close(ErrorCode::IdleTimeout);
+                    }
+                }
+                crate::handle::Transport::Irc => {
+                    if id.0 % u64::from(NUDGE_EVERY_SECS) == turn {
+                        session.outbox.nudge();
+                    }
+                }
             }
         }
     }

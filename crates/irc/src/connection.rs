@@ -15,10 +15,10 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use tchatche_hub::{
-    Connection, ConnectionInfo, HubHandle, Next, Outgoing, Transport, TryRequestError, WireFormat,
-    write_unless_too_slow,
+    Connection, ConnectionInfo, HubHandle, Next, OutboxReceiver, Outgoing, Transport,
+    TryRequestError, WireFormat, write_unless_too_slow,
 };
-use tchatche_protocol::Event;
+use tchatche_protocol::{Command, Event};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Instant;
 
@@ -26,14 +26,13 @@ use crate::codec::LineBuffer;
 use crate::render;
 use crate::session::{IrcSettings, Session};
 
-/// Silence after which the server sends a PING.
+/// Silence after which the server sends a PING (checked at the hub's next
+/// nudge, up to 15 s later).
 const PING_AFTER: Duration = Duration::from_secs(90);
-/// Silence after which the client is gone.
+/// Silence after the PING after which the client is gone.
 const TIMEOUT_AFTER: Duration = Duration::from_secs(240);
 /// Most events handled per turn.
 const MAX_BATCH: usize = 256;
-/// Time allowed to send the final ERROR line.
-const GOODBYE_TIMEOUT: Duration = Duration::from_secs(2);
 /// Bytes read from the socket at a time (on the stack, not kept).
 const SCRATCH: usize = 4096;
 /// Unusable lines in a row before the connection is closed.
@@ -53,151 +52,211 @@ pub fn connection_task<S, G>(
     guard: G,
 ) -> Option<impl Future<Output = ()> + Send + 'static>
 where
-    S: AsyncRead + AsyncWrite + Send + 'static,
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     G: Send + 'static,
 {
-    let connection = hub
+    let mut connection = hub
         .connect(ConnectionInfo {
             peer,
             transport: Transport::Irc,
         })
         .ok()?;
-    Some(run(connection, stream, settings, guard))
+    let outbox = connection.take_receiver()?;
+    Some(run(
+        connection,
+        outbox,
+        stream,
+        Session::new(settings),
+        guard,
+    ))
 }
 
 /// Runs one IRC connection until it closes.
-async fn run<S, G>(mut connection: Connection, stream: S, settings: Arc<IrcSettings>, guard: G)
+///
+/// An `async` block rather than an `async fn`: the block works on the
+/// values it captured, where an `async fn` would keep a second copy of each
+/// argument in every connection's task (rust-lang/rust#62958).
+#[expect(
+    clippy::manual_async_fn,
+    reason = "an async fn would store its arguments twice in every connection"
+)]
+fn run<S, G>(
+    connection: Connection,
+    mut outbox: OutboxReceiver,
+    mut stream: S,
+    mut session: Session,
+    guard: G,
+) -> impl Future<Output = ()> + Send + 'static
 where
-    S: AsyncRead + AsyncWrite + Send + 'static,
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     G: Send + 'static,
 {
-    let _guard = guard;
-    let Some(mut outbox) = connection.take_receiver() else {
-        return;
-    };
-    let mut close_watch = outbox.close_watch();
-    let mut stream = std::pin::pin!(stream);
-    let mut session = Session::new(settings);
-    let mut lines = LineBuffer::new();
-    let mut batch: Vec<Outgoing> = Vec::new();
-    let mut wire: Vec<u8> = Vec::new();
-    let mut last_heard = Instant::now();
-    let mut pinged = false;
-    let mut bad_lines = 0_u32;
-    // One timer for the connection's life, moved only when it fires (or when
-    // a PING is answered): arming a fresh one on every turn of the loop cost
-    // a timer-wheel insertion and removal per delivery.
-    let timer = tokio::time::sleep_until(last_heard + PING_AFTER);
-    tokio::pin!(timer);
-    loop {
-        tokio::select! {
-            read = poll_fn(|cx| poll_lines(cx, stream.as_mut(), &mut lines)) => {
-                if !read {
-                    break;
-                }
-                last_heard = Instant::now();
-                if pinged {
-                    pinged = false;
-                    timer.as_mut().reset(last_heard + PING_AFTER);
-                }
-                while let Some(line) = lines.next_line() {
-                    match line {
-                        Ok(line) => {
-                            bad_lines = 0;
-                            session.on_line(&line);
-                        }
-                        Err(error) => {
-                            bad_lines += 1;
-                            session.on_bad_line(error);
-                            if bad_lines >= MAX_BAD_LINES {
-                                session.out.push_str("ERROR :Closing link: too many unreadable lines\r\n");
-                                session.quit = true;
-                            }
-                        }
-                    }
-                    if session.quit {
+    async move {
+        let mut lines = LineBuffer::new();
+        let mut batch: Vec<Outgoing> = Vec::new();
+        let mut wire: Vec<u8> = Vec::new();
+        // When the client was last heard from, or pinged if `pinged`. The
+        // hub's nudges (`Next::Tick`, every 15 s or so) say when to look:
+        // no timer in every connection.
+        let mut last_heard = Instant::now();
+        let mut pinged = false;
+        let mut bad_lines = 0_u32;
+        loop {
+            tokio::select! {
+                read = poll_fn(|cx| poll_lines(cx, &mut stream, &mut lines)) => {
+                    if !read {
                         break;
                     }
-                }
-            }
-            next = outbox.next(&mut batch, MAX_BATCH) => match next {
-                Next::Frames => {
-                    for frame in batch.drain(..) {
-                        render_event(&mut session, &frame, &mut wire);
+                    last_heard = Instant::now();
+                    pinged = false;
+                    while let Some(line) = lines.next_line() {
+                        match line {
+                            Ok(line) => {
+                                bad_lines = 0;
+                                session.on_line(&line);
+                            }
+                            Err(error) => {
+                                bad_lines += 1;
+                                session.on_bad_line(error);
+                                if bad_lines >= MAX_BAD_LINES {
+                                    session.out.push_str("ERROR :Closing link: too many unreadable lines\r\n");
+                                    session.quit = true;
+                                }
+                            }
+                        }
+                        if session.quit {
+                            break;
+                        }
                     }
                 }
-                Next::Close(reason) => {
-                    if reason != tchatche_protocol::ErrorCode::TooSlow {
-                        session.on_event(&Event::closing(reason));
+                next = outbox.next(&mut batch, MAX_BATCH) => match next {
+                    Next::Frames => {
+                        for frame in batch.drain(..) {
+                            render_event(&mut session, &frame, &mut wire);
+                        }
                     }
+                    Next::Close(reason) => {
+                        if reason != tchatche_protocol::ErrorCode::TooSlow {
+                            session.on_event(&Event::closing(reason));
+                        }
+                        session.quit = true;
+                    }
+                    Next::Ended => break,
+                    Next::Tick => {
+                        let silent = last_heard.elapsed();
+                        if pinged && silent >= TIMEOUT_AFTER {
+                            session.out.push_str("ERROR :Closing link: ping timeout\r\n");
+                            session.quit = true;
+                        } else if !pinged && silent >= PING_AFTER {
+                            pinged = true;
+                            last_heard = Instant::now();
+                            session.out.push_str("PING :tchatche\r\n");
+                        }
+                    }
+                },
+            }
+            if !session.requests.is_empty() {
+                let waiting = match try_forward(&connection, &mut session.requests) {
+                    Forwarded::All => None,
+                    Forwarded::Stopped => {
+                        session.quit = true;
+                        None
+                    }
+                    // Rarely waited for: the waiting future lives on the heap
+                    // only while the hub is busy, not in every connection's task.
+                    Forwarded::Busy(first) => {
+                        Some(Box::pin(forward(&connection, first, &mut session.requests)))
+                    }
+                };
+                if let Some(waiting) = waiting
+                    && !waiting.await
+                {
                     session.quit = true;
                 }
-                Next::Ended => break,
-            },
-            () = &mut timer => {
-                let due = last_heard + if pinged { TIMEOUT_AFTER } else { PING_AFTER };
-                let now = Instant::now();
-                if now < due {
-                    // Heard from the client since the timer was set.
-                    timer.as_mut().reset(due);
-                } else if pinged {
-                    session.out.push_str("ERROR :Closing link: ping timeout\r\n");
-                    session.quit = true;
-                } else {
-                    pinged = true;
-                    last_heard = now;
-                    timer.as_mut().reset(now + TIMEOUT_AFTER);
-                    session.out.push_str("PING :tchatche\r\n");
+            }
+            wire.extend_from_slice(session.out.as_bytes());
+            session.out.clear();
+            if !wire.is_empty() {
+                if write_unless_too_slow(&mut stream, &wire, &outbox)
+                    .await
+                    .is_err()
+                {
+                    break;
+                }
+                wire.clear();
+                if outbox.is_empty() {
+                    wire = Vec::new();
+                    batch = Vec::new();
+                    session.release_idle_buffers();
                 }
             }
-        }
-        for (req, command) in session.requests.drain(..) {
-            // Rarely waited for: the waiting future lives on the heap only
-            // while the hub is busy, not in every connection's task.
-            let sent = match connection.try_request(req, command) {
-                Ok(()) => true,
-                Err(TryRequestError::Busy(command)) => {
-                    Box::pin(connection.request(req, command)).await.is_ok()
-                }
-                Err(TryRequestError::Stopped) => false,
-            };
-            if !sent {
-                session.quit = true;
-            }
-        }
-        wire.extend_from_slice(session.out.as_bytes());
-        session.out.clear();
-        if !wire.is_empty() {
-            if write_unless_too_slow(&mut stream, &wire, &mut close_watch, GOODBYE_TIMEOUT)
-                .await
-                .is_err()
-            {
+            if session.quit {
                 break;
             }
-            wire.clear();
-            if outbox.is_empty() {
-                wire = Vec::new();
-                batch = Vec::new();
-                session.release_idle_buffers();
-            }
         }
-        if session.quit {
-            break;
+        drop(guard);
+    }
+}
+
+/// A session's hub requests, as far as they went without waiting.
+enum Forwarded {
+    /// All sent.
+    All,
+    /// The hub's queue is full: this request waits, and those after it.
+    Busy((Option<u32>, Command)),
+    /// The hub has stopped.
+    Stopped,
+}
+
+/// Sends the session's hub requests, in order, while the hub's queue has
+/// room.
+fn try_forward(connection: &Connection, requests: &mut Vec<(Option<u32>, Command)>) -> Forwarded {
+    let mut pending = requests.drain(..);
+    while let Some((req, command)) = pending.next() {
+        match connection.try_request(req, command) {
+            Ok(()) => {}
+            Err(TryRequestError::Busy(command)) => {
+                // The ones after it stay in `requests`, in order.
+                let rest: Vec<_> = pending.collect();
+                requests.extend(rest);
+                return Forwarded::Busy((req, command));
+            }
+            Err(TryRequestError::Stopped) => return Forwarded::Stopped,
         }
     }
+    Forwarded::All
+}
+
+/// Waits for the hub to take `first`, then the rest; false when the hub
+/// has stopped.
+async fn forward(
+    connection: &Connection,
+    first: (Option<u32>, Command),
+    rest: &mut Vec<(Option<u32>, Command)>,
+) -> bool {
+    let (req, command) = first;
+    if connection.request(req, command).await.is_err() {
+        return false;
+    }
+    for (req, command) in std::mem::take(rest) {
+        if connection.request(req, command).await.is_err() {
+            return false;
+        }
+    }
+    true
 }
 
 /// Reads what the socket has into the line buffer; false when the client
 /// closed its side or the socket failed. The read buffer lives on the stack
 /// of this call only: an idle connection holds none.
-fn poll_lines<S: AsyncRead>(
+fn poll_lines<S: AsyncRead + Unpin>(
     cx: &mut Context<'_>,
-    stream: Pin<&mut S>,
+    stream: &mut S,
     lines: &mut LineBuffer,
 ) -> Poll<bool> {
     let mut scratch = [MaybeUninit::<u8>::uninit(); SCRATCH];
     let mut buf = ReadBuf::uninit(&mut scratch);
-    match stream.poll_read(cx, &mut buf) {
+    match Pin::new(stream).poll_read(cx, &mut buf) {
         Poll::Pending => Poll::Pending,
         Poll::Ready(Ok(())) if !buf.filled().is_empty() => {
             lines.push(buf.filled());

@@ -7,7 +7,6 @@
 //! [`Pending`] entry saying how to render its reply, so the asynchronous hub
 //! answer becomes the numerics the IRC client expects.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use tchatche_protocol::{
@@ -168,6 +167,11 @@ pub(crate) enum Pending {
     List {
         filter: ListFilter,
     },
+    /// TOPIC without a new topic: the room's line, from the directory.
+    Topic {
+        channel: String,
+        slug: String,
+    },
     SetTopic {
         channel: String,
     },
@@ -298,11 +302,101 @@ pub(crate) fn wildcard_match(mask: &str, text: &str) -> bool {
     mask[m..].iter().all(|&c| c == '*')
 }
 
-/// A channel the client is in, as the gateway tracks it.
+/// A channel the client is in, as the gateway tracks it: what it needs to
+/// tell a change of topic or modes from the room's updates.
 #[derive(Clone, Debug)]
 pub(crate) struct Channel {
-    pub topic: String,
+    pub slug: Box<str>,
+    /// A hash of the topic, not the topic: every member of a room would keep
+    /// a copy of the same line. A TOPIC query asks the hub.
+    pub topic_hash: u64,
     pub flags: tchatche_protocol::RoomFlags,
+}
+
+/// The hash kept for a topic: fixed keys, so equal topics hash equal.
+fn topic_hash(topic: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    topic.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// The channels a session is in: a handful, so a short list exactly as long
+/// as needed rather than a map, which would cost most idle sessions more
+/// than everything else they keep.
+#[derive(Default)]
+pub(crate) struct Channels(Vec<Channel>);
+
+impl Channels {
+    pub fn get(&self, slug: &str) -> Option<&Channel> {
+        self.0.iter().find(|channel| &*channel.slug == slug)
+    }
+
+    pub fn get_mut(&mut self, slug: &str) -> Option<&mut Channel> {
+        self.0.iter_mut().find(|channel| &*channel.slug == slug)
+    }
+
+    pub fn contains_key(&self, slug: &str) -> bool {
+        self.get(slug).is_some()
+    }
+
+    /// Adds a channel, or replaces the one with the same slug.
+    pub fn insert(&mut self, channel: Channel) {
+        match self.get_mut(&channel.slug) {
+            Some(known) => *known = channel,
+            None => {
+                self.0.reserve_exact(1);
+                self.0.push(channel);
+            }
+        }
+    }
+
+    pub fn remove(&mut self, slug: &str) -> Option<Channel> {
+        let index = self.0.iter().position(|channel| &*channel.slug == slug)?;
+        let channel = self.0.swap_remove(index);
+        self.0.shrink_to_fit();
+        Some(channel)
+    }
+
+    pub fn slugs(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|channel| &*channel.slug)
+    }
+}
+
+/// Commands and replies under way: nothing at rest, so kept apart and
+/// dropped when empty (see [`Session::release_idle_buffers`]).
+#[derive(Default)]
+struct InFlight {
+    /// Requests the hub has not answered yet, with their labels; a few at
+    /// most, so a list.
+    pending: Vec<(u32, Pending, Option<String>)>,
+    /// The label of the line being handled (labeled-response), until a hub
+    /// request takes it or the immediate reply is wrapped with it.
+    label: Option<String>,
+    /// Labels for the echoes of labeled messages, by message id.
+    echo_labels: Vec<(u64, String)>,
+    /// Lines received while the hub had not answered an earlier command,
+    /// handled in order once it has.
+    deferred: std::collections::VecDeque<Message>,
+}
+
+impl InFlight {
+    fn is_empty(&self) -> bool {
+        self.pending.is_empty()
+            && self.label.is_none()
+            && self.echo_labels.is_empty()
+            && self.deferred.is_empty()
+    }
+}
+
+/// What registration needs and entry forgets: kept apart, so a registered
+/// session does not carry it.
+#[derive(Default)]
+struct Registering {
+    realname: Option<String>,
+    /// The password given with PASS (`password` or `account:password`).
+    pass: Option<String>,
+    sasl: SaslExchange,
 }
 
 /// One IRC client's state.
@@ -317,28 +411,19 @@ pub struct Session {
     pub(crate) caps: Caps,
     negotiating: bool,
     nick: Option<String>,
-    realname: Option<String>,
-    /// The password given with PASS (`password` or `account:password`).
-    pass: Option<String>,
+    /// Until entry: the real name, password and SASL exchange.
+    registering: Option<Box<Registering>>,
     /// My account (my nickname) once SASL succeeded or I entered as a member.
     account: Option<String>,
-    sasl: SaslExchange,
     /// My profile as others see it in real names, once entered.
     profile: String,
     stage: Stage,
     pub(crate) me: Option<UserId>,
     next_req: u32,
-    pending: HashMap<u32, (Pending, Option<String>)>,
-    /// The label of the line being handled (labeled-response), until a hub
-    /// request takes it or the immediate reply is wrapped with it.
-    label: Option<String>,
-    /// Labels for the echoes of labeled messages, by message id.
-    echo_labels: HashMap<u64, String>,
+    /// What is under way; `None` at rest.
+    in_flight: Option<Box<InFlight>>,
     next_batch: u32,
-    pub(crate) channels: HashMap<String, Channel>,
-    /// Lines received while the hub had not answered an earlier command,
-    /// handled in order once it has.
-    deferred: std::collections::VecDeque<Message>,
+    pub(crate) channels: Channels,
 }
 
 /// `#slug` for a room slug.
@@ -363,14 +448,8 @@ impl Session {
         if self.requests.is_empty() {
             self.requests = Vec::new();
         }
-        if self.pending.is_empty() {
-            self.pending = HashMap::new();
-        }
-        if self.echo_labels.is_empty() {
-            self.echo_labels = HashMap::new();
-        }
-        if self.deferred.is_empty() {
-            self.deferred = std::collections::VecDeque::new();
+        if self.in_flight.as_deref().is_some_and(InFlight::is_empty) {
+            self.in_flight = None;
         }
     }
 
@@ -384,21 +463,21 @@ impl Session {
             caps: Caps::default(),
             negotiating: false,
             nick: None,
-            realname: None,
-            pass: None,
+            registering: None,
             account: None,
-            sasl: SaslExchange::default(),
             profile: String::new(),
             stage: Stage::Registering,
             me: None,
             next_req: 1,
-            pending: HashMap::new(),
-            label: None,
-            echo_labels: HashMap::new(),
+            in_flight: None,
             next_batch: 1,
-            channels: HashMap::new(),
-            deferred: std::collections::VecDeque::new(),
+            channels: Channels::default(),
         }
+    }
+
+    /// What registration keeps until entry.
+    fn registering(&mut self) -> &mut Registering {
+        self.registering.get_or_insert_default()
     }
 
     /// The client's nickname, or `*` before it has one.
@@ -438,8 +517,9 @@ impl Session {
     fn request(&mut self, command: Command, pending: Pending) {
         let req = self.next_req;
         self.next_req = self.next_req.wrapping_add(1).max(1);
-        let label = self.label.take();
-        self.pending.insert(req, (pending, label));
+        let in_flight = self.in_flight();
+        let label = in_flight.label.take();
+        in_flight.pending.push((req, pending, label));
         self.requests.push((Some(req), command));
     }
 
@@ -487,7 +567,9 @@ impl Session {
 
     /// The label for the echo of one's own message, if it was labeled.
     pub fn take_echo_label(&mut self, message_id: u64) -> Option<String> {
-        self.echo_labels.remove(&message_id)
+        let echo_labels = &mut self.in_flight.as_mut()?.echo_labels;
+        let index = echo_labels.iter().position(|(id, _)| *id == message_id)?;
+        Some(echo_labels.swap_remove(index).1)
     }
 
     /// Handles a line that could not be read.
@@ -521,9 +603,12 @@ impl Session {
         // Replies must come in the order of the commands: while the hub has
         // not answered an earlier one, later lines wait their turn. (QUIT
         // never waits.)
-        let waiting = !self.pending.is_empty() || !self.deferred.is_empty();
-        if waiting && message.command != "QUIT" && self.deferred.len() < MAX_DEFERRED_LINES {
-            self.deferred.push_back(message);
+        let (waiting, deferred) = self.in_flight.as_deref().map_or((false, 0), |in_flight| {
+            let deferred = in_flight.deferred.len();
+            (!in_flight.pending.is_empty() || deferred > 0, deferred)
+        });
+        if waiting && message.command != "QUIT" && deferred < MAX_DEFERRED_LINES {
+            self.in_flight().deferred.push_back(message);
             return;
         }
         self.process(message);
@@ -531,26 +616,55 @@ impl Session {
 
     /// Handles one line now, wrapping its reply with its label if it has one.
     fn process(&mut self, message: Message) {
-        self.label = message
+        let label = message
             .tag("label")
             .filter(|_| self.caps.labeled_response)
             .map(str::to_owned);
+        self.set_label(label);
         let start = self.out.len();
         self.handle(&message);
         // A hub request took the label; otherwise the reply is here.
-        if let Some(label) = self.label.take() {
+        if let Some(label) = self.take_label() {
             self.wrap_labeled(start, &label);
         }
     }
 
     /// Handles the lines that waited, until one of them waits for the hub.
     fn drain_deferred(&mut self) {
-        while self.pending.is_empty() && !self.quit {
-            let Some(message) = self.deferred.pop_front() else {
+        while !self.quit {
+            let Some(in_flight) = self.in_flight.as_deref_mut() else {
+                return;
+            };
+            if !in_flight.pending.is_empty() {
+                return;
+            }
+            let Some(message) = in_flight.deferred.pop_front() else {
                 return;
             };
             self.process(message);
         }
+    }
+
+    /// What is under way, made when something is.
+    fn in_flight(&mut self) -> &mut InFlight {
+        self.in_flight.get_or_insert_default()
+    }
+
+    /// The label of the line or reply being handled.
+    fn set_label(&mut self, label: Option<String>) {
+        match label {
+            Some(label) => self.in_flight().label = Some(label),
+            None => {
+                if let Some(in_flight) = self.in_flight.as_deref_mut() {
+                    in_flight.label = None;
+                }
+            }
+        }
+    }
+
+    /// Takes the label of the line or reply being handled, if it has one.
+    fn take_label(&mut self) -> Option<String> {
+        self.in_flight.as_deref_mut()?.label.take()
     }
 
     fn handle(&mut self, message: &Message) {
@@ -714,13 +828,13 @@ impl Session {
     }
 
     fn user_command(&mut self, message: &Message) {
-        if self.stage != Stage::Registering || self.realname.is_some() {
+        if self.stage != Stage::Registering || self.registering().realname.is_some() {
             return self.numeric(ERR_ALREADYREGISTERED, &["You may not reregister"]);
         }
         let Some(realname) = message.param(3) else {
             return self.numeric(ERR_NEEDMOREPARAMS, &["USER", "Not enough parameters"]);
         };
-        self.realname = Some(realname.to_owned());
+        self.registering().realname = Some(realname.to_owned());
         self.try_register();
     }
 
@@ -729,7 +843,7 @@ impl Session {
             return self.numeric(ERR_ALREADYREGISTERED, &["You may not reregister"]);
         }
         match message.param(0).filter(|pass| !pass.is_empty()) {
-            Some(pass) => self.pass = Some(pass.to_owned()),
+            Some(pass) => self.registering().pass = Some(pass.to_owned()),
             None => self.numeric(ERR_NEEDMOREPARAMS, &["PASS", "Not enough parameters"]),
         }
     }
@@ -755,7 +869,7 @@ impl Session {
                 &["SASL authentication failed: reconnect to log in"],
             );
         }
-        match self.sasl.feed(&param) {
+        match self.registering().sasl.feed(&param) {
             SaslStep::SendPayload => self.line(None, "AUTHENTICATE", &["+"]),
             SaslStep::MoreWanted => {}
             SaslStep::UnknownMechanism => {
@@ -778,14 +892,18 @@ impl Session {
         if self.stage != Stage::Registering || self.negotiating {
             return;
         }
-        let (Some(nick), Some(realname)) = (self.nick.clone(), self.realname.clone()) else {
+        let Some(nick) = self.nick.clone() else {
+            return;
+        };
+        let Some(realname) = self.registering().realname.clone() else {
             return;
         };
         let profile = parse_profile(&realname)
             .or_else(|| parse_profile(&self.settings.default_guest_profile));
         // Members enter with the profile stored at registration: after SASL
         // as their account, or with PASS (`password` or `account:password`).
-        let login = match (&self.account, &self.pass) {
+        let pass = self.registering.as_ref().and_then(|r| r.pass.as_ref());
+        let login = match (&self.account, pass) {
             (Some(account), _) => Some((account.clone(), None)),
             (None, Some(pass)) => Some(match pass.split_once(':') {
                 Some((account, password)) => (account.to_owned(), Some(password.to_owned())),
@@ -838,8 +956,7 @@ impl Session {
         self.account = you.member.then(|| you.nick.clone());
         self.profile = render::realname(you);
         // Registration is over: the password given with PASS is not kept.
-        self.pass = None;
-        self.sasl = SaslExchange::default();
+        self.registering = None;
         self.stage = Stage::Registered;
         let server = self.server().to_owned();
         let nick = you.nick.clone();
@@ -908,7 +1025,7 @@ impl Session {
             return self.numeric(ERR_NEEDMOREPARAMS, &["JOIN", "Not enough parameters"]);
         };
         if targets == "0" {
-            for slug in self.channels.keys().cloned().collect::<Vec<_>>() {
+            for slug in self.channels.slugs().map(str::to_owned).collect::<Vec<_>>() {
                 self.request(
                     Command::Leave { room: slug.clone() },
                     Pending::Part {
@@ -1020,11 +1137,10 @@ impl Session {
                 };
                 self.request(Command::SetRoom(change), Pending::SetTopic { channel });
             }
-            None => match self.channels.get(&slug).map(|c| c.topic.clone()) {
-                Some(topic) if !topic.is_empty() => self.numeric(RPL_TOPIC, &[&channel, &topic]),
-                Some(_) => self.numeric(RPL_NOTOPIC, &[&channel, "No topic is set"]),
-                None => self.numeric(ERR_NOTONCHANNEL, &[&channel, "You're not on that channel"]),
-            },
+            None if self.channels.contains_key(&slug) => {
+                self.request(Command::ListRooms {}, Pending::Topic { channel, slug });
+            }
+            None => self.numeric(ERR_NOTONCHANNEL, &[&channel, "You're not on that channel"]),
         }
     }
 
@@ -1443,16 +1559,22 @@ impl Session {
     /// the connection writes their shared encoding (see [`crate::render`]).
     pub fn on_event(&mut self, event: &Event) {
         let req = event.req();
-        let (pending, label) = match req.and_then(|req| self.pending.remove(&req)) {
-            Some((pending, label)) => (Some(pending), label),
+        let answered = req
+            .zip(self.in_flight.as_deref_mut())
+            .and_then(|(req, in_flight)| {
+                let index = in_flight.pending.iter().position(|(r, ..)| *r == req)?;
+                Some(in_flight.pending.swap_remove(index))
+            });
+        let (pending, label) = match answered {
+            Some((_, pending, label)) => (Some(pending), label),
             None => (None, None),
         };
         // A reply to a labeled command is wrapped with its label, unless the
         // rendering passes the label on (to a follow-up request or an echo).
-        self.label = label;
+        self.set_label(label);
         let start = self.out.len();
         self.render_event(event, pending);
-        if let Some(label) = self.label.take() {
+        if let Some(label) = self.take_label() {
             self.wrap_labeled(start, &label);
         }
         self.drain_deferred();
@@ -1525,8 +1647,10 @@ impl Session {
             }
             (Event::Sent { id, .. }, Some(Pending::Say { .. } | Pending::Dm { .. })) => {
                 // With echo-message the echo is the labeled response.
-                if let Some(label) = self.label.take_if(|_| self.caps.echo_message) {
-                    self.echo_labels.insert(id.0, label);
+                if self.caps.echo_message
+                    && let Some(label) = self.take_label()
+                {
+                    self.in_flight().echo_labels.push((id.0, label));
                 }
             }
             (Event::UserInfo { user, rooms, .. }, Some(pending)) => {
@@ -1534,6 +1658,12 @@ impl Session {
             }
             (Event::UserList { users, total, .. }, Some(pending)) => {
                 self.user_list(users, *total, pending)
+            }
+            (Event::RoomList { rooms, .. }, Some(Pending::Topic { channel, slug })) => {
+                match rooms.iter().find(|room| room.slug == slug) {
+                    Some(room) => self.topic_numerics(&channel, room),
+                    None => self.numeric(RPL_NOTOPIC, &[&channel, "No topic is set"]),
+                }
             }
             (Event::RoomList { rooms, .. }, Some(Pending::List { filter })) => {
                 let now = crate::render::now_ms();
@@ -1702,11 +1832,11 @@ impl Session {
 
     fn joined(&mut self, room: &RoomSummary, members: &[RoomMember]) {
         let channel = channel_name(&room.slug);
-        let state = Channel {
-            topic: room.topic.clone(),
+        self.channels.insert(Channel {
+            slug: room.slug.as_str().into(),
+            topic_hash: topic_hash(&room.topic),
             flags: room.flags.clone(),
-        };
-        self.channels.insert(room.slug.clone(), state);
+        });
         let me = render::mask(self.nick());
         if self.caps.extended_join {
             let account = self.account.clone().unwrap_or_else(|| "*".to_owned());
@@ -1715,19 +1845,24 @@ impl Session {
         } else {
             self.line(Some(&me), "JOIN", &[&channel]);
         }
+        self.topic_numerics(&channel, room);
+        self.names_of_members(&room.slug, members);
+    }
+
+    /// A room's topic as IRC tells it: 332 and 333, or 331 without one.
+    fn topic_numerics(&mut self, channel: &str, room: &RoomSummary) {
         if room.topic.is_empty() {
-            self.numeric(RPL_NOTOPIC, &[&channel, "No topic is set"]);
+            self.numeric(RPL_NOTOPIC, &[channel, "No topic is set"]);
         } else {
-            self.numeric(RPL_TOPIC, &[&channel, &room.topic]);
+            self.numeric(RPL_TOPIC, &[channel, &room.topic]);
             if room.topic_at > 0 {
                 let server = self.server().to_owned();
                 self.numeric(
                     RPL_TOPICWHOTIME,
-                    &[&channel, &server, &(room.topic_at / 1000).to_string()],
+                    &[channel, &server, &(room.topic_at / 1000).to_string()],
                 );
             }
         }
-        self.names_of_members(&room.slug, members);
     }
 
     fn member_joined(&mut self, room: &str, member: &RoomMember) {
@@ -1767,9 +1902,10 @@ impl Session {
         let Some(channel) = self.channels.get_mut(&room.slug) else {
             return;
         };
-        let topic_changed = channel.topic != room.topic;
+        let hash = topic_hash(&room.topic);
+        let topic_changed = channel.topic_hash != hash;
         let changes = render::mode_changes(&channel.flags, &room.flags);
-        channel.topic = room.topic.clone();
+        channel.topic_hash = hash;
         channel.flags = room.flags.clone();
         let server = self.server().to_owned();
         let name = channel_name(&room.slug);
@@ -1959,7 +2095,9 @@ impl Session {
             },
             Pending::Enter => {
                 self.stage = Stage::Registering;
-                self.deferred.clear();
+                if let Some(in_flight) = self.in_flight.as_deref_mut() {
+                    in_flight.deferred.clear();
+                }
                 let nick = self.nick().to_owned();
                 match code {
                     // A member's nickname without SASL or PASS: like a nickname
@@ -2072,6 +2210,7 @@ impl Session {
                 _ => self.numeric(ERR_UNKNOWNERROR, &[&channel, &text]),
             },
             Pending::List { .. } => self.numeric(RPL_LISTEND, &["End of /LIST"]),
+            Pending::Topic { channel, .. } => self.numeric(ERR_UNKNOWNERROR, &[&channel, &text]),
             Pending::Kick { channel, nick } => match code {
                 ErrorCode::NotOperator => self.numeric(
                     ERR_CHANOPRIVSNEEDED,

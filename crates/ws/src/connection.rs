@@ -13,12 +13,12 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use tchatche_hub::{
-    CloseWatch, Connection, Next, OutboxReceiver, Outgoing, TryRequestError, WireFormat,
+    Connection, GOODBYE_TIMEOUT, Next, OutboxReceiver, Outgoing, TryRequestError, WireFormat,
     write_unless_too_slow,
 };
 use tchatche_protocol::{Command, ErrorCode, ErrorEvent, Event, decode_request, encode_event};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
-use tokio::time::{Duration, timeout};
+use tokio::time::timeout;
 
 use crate::frame::{Decoder, Item, ProtocolError, append_frame, opcode};
 
@@ -26,8 +26,6 @@ use crate::frame::{Decoder, Item, ProtocolError, append_frame, opcode};
 const MAX_BATCH: usize = 256;
 /// Bytes read from the socket at a time (on the stack, not kept).
 const SCRATCH: usize = 16 * 1024;
-/// Time allowed to say goodbye (the `closing` event and the close frame).
-const GOODBYE_TIMEOUT: Duration = Duration::from_secs(2);
 /// WebSocket close codes (RFC 6455 §7.4.1).
 const CLOSE_NORMAL: u16 = 1000;
 const CLOSE_GOING_AWAY: u16 = 1001;
@@ -75,7 +73,6 @@ enum Flow {
 struct Link<S> {
     socket: S,
     outbox: OutboxReceiver,
-    close_watch: CloseWatch,
     batch: Vec<Outgoing>,
     buffer: Vec<u8>,
 }
@@ -88,11 +85,9 @@ pub(crate) async fn run<S: AsyncRead + AsyncWrite + Unpin>(
     limits: FrameLimits,
 ) {
     let connection = &connection;
-    let close_watch = outbox.close_watch();
     let mut link = Link {
         socket,
         outbox,
-        close_watch,
         batch: Vec::new(),
         buffer: Vec::new(),
     };
@@ -131,7 +126,7 @@ pub(crate) async fn run<S: AsyncRead + AsyncWrite + Unpin>(
                         Err(TryRequestError::Busy(command)) => {
                             Some(Box::pin(link.send_to_hub(connection, req, command)))
                         }
-                        // The hub stopping ends the connection through the close watch.
+                        // The hub stopping ends the connection through its queue.
                         Err(TryRequestError::Stopped) => None,
                     };
                     match waiting {
@@ -229,7 +224,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Link<S> {
         loop {
             tokio::select! {
                 biased;
-                // The hub stopping ends the connection through the close watch.
+                // The hub stopping ends the connection through its queue.
                 _ = &mut send => return Flow::Continue,
                 next = self.outbox.next(&mut self.batch, MAX_BATCH) => {
                     if self.deliver(next).await == Flow::Stop {
@@ -249,14 +244,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Link<S> {
                     let text = frame.encoded(WireFormat::Json, encode_event);
                     append_frame(&mut self.buffer, opcode::TEXT, &text);
                 }
-                if write_unless_too_slow(
-                    &mut self.socket,
-                    &self.buffer,
-                    &mut self.close_watch,
-                    GOODBYE_TIMEOUT,
-                )
-                .await
-                .is_err()
+                if write_unless_too_slow(&mut self.socket, &self.buffer, &self.outbox)
+                    .await
+                    .is_err()
                 {
                     return Flow::Stop;
                 }
@@ -278,6 +268,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Link<S> {
                 Box::pin(self.say_goodbye(None, CLOSE_GOING_AWAY, "")).await;
                 Flow::Stop
             }
+            // WebSocket clients are timed out by the hub itself.
+            Next::Tick => Flow::Continue,
         }
     }
 
@@ -285,14 +277,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Link<S> {
     async fn control(&mut self, code: u8, payload: &[u8]) -> Flow {
         self.buffer.clear();
         append_frame(&mut self.buffer, code, payload);
-        match write_unless_too_slow(
-            &mut self.socket,
-            &self.buffer,
-            &mut self.close_watch,
-            GOODBYE_TIMEOUT,
-        )
-        .await
-        {
+        match write_unless_too_slow(&mut self.socket, &self.buffer, &self.outbox).await {
             Ok(()) => Flow::Continue,
             Err(_) => Flow::Stop,
         }
