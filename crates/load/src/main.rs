@@ -14,6 +14,11 @@
 //!
 //! Architecture invariant: the tool only ever connects to a loopback address.
 
+/// The same allocator as the server's: the tool shares the machine with it,
+/// and every cycle it saves is one the server can use.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 mod big_room;
 mod client;
 mod descriptors;
