@@ -18,7 +18,7 @@ const MAX_AGE: u32 = 99;
 
 impl Hub {
     pub(crate) fn enter(&mut self, id: UserId, req: Option<u32>, enter: Enter) -> Outcome {
-        let Some(session) = self.sessions.get(&id) else {
+        let Some(session) = self.sessions.get_mut(&id) else {
             return Ok(());
         };
         if session.person.is_some() {
@@ -28,6 +28,8 @@ impl Hub {
             return Err(refuse(req, ErrorCode::ProtocolVersion)
                 .with_detail(format!("server speaks {PROTOCOL_VERSION}")));
         }
+        // Kept for `admit`, which may come after a credential job.
+        session.no_directory = enter.directory == Some(false);
         let nick_key = match self.settings.nicknames.check(&enter.nickname) {
             Ok(key) => key.as_str().to_owned(),
             Err(NicknameRefusal::Invalid(reason)) => {
@@ -133,6 +135,7 @@ impl Hub {
         };
         let you = person.summary(id, now);
         let outbox = session.outbox.clone();
+        let no_directory = session.no_directory;
         tracing::info!(
             user = %id,
             nick = %person.nick,
@@ -148,7 +151,11 @@ impl Hub {
         }
         let state = self.band_mut(band);
         state.people.insert(id, outbox);
-        let rooms = state.directory();
+        let rooms = if no_directory {
+            Vec::new()
+        } else {
+            state.directory()
+        };
         self.send(
             id,
             Event::Entered {

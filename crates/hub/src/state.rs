@@ -45,6 +45,8 @@ pub(crate) struct Session {
     /// When a command last came from this connection, in seconds since the
     /// hub started (see [`Hub::sweep_sessions`]).
     pub last_heard: u32,
+    /// `enter` asked for no room directory in `entered`.
+    pub no_directory: bool,
 }
 
 /// What entry needs to know of a person, guest or member.
@@ -543,6 +545,7 @@ impl Hub {
                         recovered: false,
                         attempt: None,
                         last_heard: self.uptime_secs(),
+                        no_directory: false,
                     }),
                 );
             }

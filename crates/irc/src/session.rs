@@ -918,6 +918,7 @@ impl Session {
                     protocol: PROTOCOL_VERSION,
                     nickname,
                     password,
+                    directory: Some(false),
                     ..Enter::default()
                 }),
                 Pending::Enter,
@@ -944,6 +945,8 @@ impl Session {
                 age: Some(profile.age),
                 gender: Some(gender),
                 department: Some(profile.department),
+                // IRC clients list channels when they ask (LIST).
+                directory: Some(false),
                 ..Enter::default()
             }),
             Pending::Enter,

@@ -311,6 +311,12 @@ pub struct Enter {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub recovery_code: Option<String>,
+    /// `Some(false)`: `entered` comes without the room directory (a client
+    /// that lists rooms only when asked, like the IRC gateway). Left out or
+    /// `true`: with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub directory: Option<bool>,
 }
 
 /// A room message.

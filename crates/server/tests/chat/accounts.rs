@@ -488,3 +488,25 @@ async fn accounts_survive_a_restart() {
     );
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_member_can_enter_without_the_directory_after_the_password_check() {
+    let server = cheap_hashing_server().await;
+    let (first, _) = server.member("Sans_Annuaire", 30, PASSWORD).await;
+    drop(first);
+    let mut client = server.client().await;
+    let reply = client
+        .enter_once_free(json!({
+            "type": "enter", "protocol": 1, "nickname": "Sans_Annuaire",
+            "password": PASSWORD, "directory": false,
+        }))
+        .await;
+    match reply {
+        Event::Entered { you, rooms, .. } => {
+            assert!(you.member);
+            assert!(rooms.is_empty(), "{} rooms", rooms.len());
+        }
+        other => panic!("{other:?}"),
+    }
+    server.shutdown().await;
+}

@@ -35,6 +35,42 @@ async fn a_guest_enters_and_gets_a_session_and_the_directory() {
 }
 
 #[tokio::test]
+async fn a_client_may_enter_without_the_directory_and_list_rooms_later() {
+    let server = TestServer::start().await;
+    let mut lean = server.client().await;
+    let entered = lean
+        .request(json!({
+            "type": "enter", "protocol": 1, "nickname": "Sobre", "age": 25,
+            "gender": "femme", "department": "75", "directory": false,
+        }))
+        .await;
+    let Event::Entered { you, rooms, .. } = entered else {
+        panic!("{entered:?}")
+    };
+    assert_eq!(you.nick, "Sobre");
+    assert!(rooms.is_empty(), "{} rooms", rooms.len());
+    // The directory is there when asked for.
+    let listed = lean.request(json!({"type": "list_rooms"})).await;
+    let Event::RoomList { rooms, .. } = listed else {
+        panic!("{listed:?}")
+    };
+    assert!(rooms.len() >= 30, "{} rooms", rooms.len());
+    // `true` is the default: with the directory.
+    let mut full = server.client().await;
+    let entered = full
+        .request(json!({
+            "type": "enter", "protocol": 1, "nickname": "Complet", "age": 25,
+            "gender": "homme", "department": "75", "directory": true,
+        }))
+        .await;
+    assert!(
+        matches!(&entered, Event::Entered { rooms, .. } if rooms.len() >= 30),
+        "{entered:?}"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
 async fn every_refusal_has_its_code() {
     let server = TestServer::start().await;
     let _taken = server.guest("Bernard", 30).await;

@@ -35,4 +35,10 @@ password?: string,
  * One of the member's recovery codes instead of the password; it is
  * used up, and the session may then set a new password without the old.
  */
-recovery_code?: string, };
+recovery_code?: string, 
+/**
+ * `Some(false)`: `entered` comes without the room directory (a client
+ * that lists rooms only when asked, like the IRC gateway). Left out or
+ * `true`: with it.
+ */
+directory?: boolean, };
