@@ -328,12 +328,16 @@ fn topic_hash(topic: &str) -> u64 {
 pub(crate) struct Channels(Vec<Channel>);
 
 impl Channels {
+    fn index(&self, slug: &str) -> Option<usize> {
+        self.0.iter().position(|channel| &*channel.slug == slug)
+    }
+
     pub fn get(&self, slug: &str) -> Option<&Channel> {
-        self.0.iter().find(|channel| &*channel.slug == slug)
+        self.index(slug).map(|index| &self.0[index])
     }
 
     pub fn get_mut(&mut self, slug: &str) -> Option<&mut Channel> {
-        self.0.iter_mut().find(|channel| &*channel.slug == slug)
+        self.index(slug).map(|index| &mut self.0[index])
     }
 
     pub fn contains_key(&self, slug: &str) -> bool {
@@ -352,8 +356,7 @@ impl Channels {
     }
 
     pub fn remove(&mut self, slug: &str) -> Option<Channel> {
-        let index = self.0.iter().position(|channel| &*channel.slug == slug)?;
-        let channel = self.0.swap_remove(index);
+        let channel = self.0.swap_remove(self.index(slug)?);
         self.0.shrink_to_fit();
         Some(channel)
     }
