@@ -164,9 +164,7 @@ where
                     }
                     // Rarely waited for: the waiting future lives on the heap
                     // only while the hub is busy, not in every connection's task.
-                    Forwarded::Busy(first) => {
-                        Some(Box::pin(forward(&connection, first, &mut session.requests)))
-                    }
+                    Forwarded::Busy => Some(Box::pin(forward(&connection, &mut session.requests))),
                 };
                 if let Some(waiting) = waiting
                     && !waiting.await
@@ -202,8 +200,9 @@ where
 enum Forwarded {
     /// All sent.
     All,
-    /// The hub's queue is full: this request waits, and those after it.
-    Busy((Option<u32>, Command)),
+    /// The hub's queue is full: the requests not sent are still in the
+    /// session's list, in order.
+    Busy,
     /// The hub has stopped.
     Stopped,
 }
@@ -216,10 +215,11 @@ fn try_forward(connection: &Connection, requests: &mut Vec<(Option<u32>, Command
         match connection.try_request(req, command) {
             Ok(()) => {}
             Err(TryRequestError::Busy(command)) => {
-                // The ones after it stay in `requests`, in order.
+                // It and the ones after it stay in `requests`, in order.
                 let rest: Vec<_> = pending.collect();
+                requests.push((req, command));
                 requests.extend(rest);
-                return Forwarded::Busy((req, command));
+                return Forwarded::Busy;
             }
             Err(TryRequestError::Stopped) => return Forwarded::Stopped,
         }
@@ -227,18 +227,10 @@ fn try_forward(connection: &Connection, requests: &mut Vec<(Option<u32>, Command
     Forwarded::All
 }
 
-/// Waits for the hub to take `first`, then the rest; false when the hub
-/// has stopped.
-async fn forward(
-    connection: &Connection,
-    first: (Option<u32>, Command),
-    rest: &mut Vec<(Option<u32>, Command)>,
-) -> bool {
-    let (req, command) = first;
-    if connection.request(req, command).await.is_err() {
-        return false;
-    }
-    for (req, command) in std::mem::take(rest) {
+/// Sends the requests left in `requests`, waiting for room in the hub's
+/// queue; false when the hub has stopped.
+async fn forward(connection: &Connection, requests: &mut Vec<(Option<u32>, Command)>) -> bool {
+    for (req, command) in std::mem::take(requests) {
         if connection.request(req, command).await.is_err() {
             return false;
         }
@@ -311,7 +303,7 @@ mod tests {
     use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
     use tokio::time::Instant;
 
-    use super::{PING_AFTER, TIMEOUT_AFTER, connection_task};
+    use super::{Forwarded, PING_AFTER, TIMEOUT_AFTER, connection_task, forward, try_forward};
     use crate::session::IrcSettings;
 
     /// Reads until `needle` has arrived; returns everything read.
@@ -381,6 +373,68 @@ mod tests {
         let pinged = Instant::now();
         read_until(&mut client, "ERROR :Closing link: ping timeout").await;
         assert!(pinged.elapsed() >= TIMEOUT_AFTER);
+        hub.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn requests_wait_for_room_in_a_full_hub_queue_and_keep_their_order() {
+        use std::time::Duration;
+        use tchatche_hub::{ConnectionInfo, Next, Transport};
+        use tchatche_protocol::{Command, Event};
+
+        let mut config = tchatche_config::Config::default();
+        // Room for every answer to the requests that fill the hub's queue.
+        config.limits.outbound_queue = 40_000;
+        let bus = tchatche_bus::LocalBus::new();
+        let (hub, _task) = tchatche_hub::start(
+            HubSettings::from_config(&config),
+            HubStores {
+                history: None,
+                history_writer: None,
+                accounts: None,
+            },
+            Box::new(bus.attach(0)),
+        )
+        .await
+        .expect("the hub starts");
+        let mut connection = hub
+            .connect(ConnectionInfo {
+                peer: "127.0.0.1:6667".parse().expect("an address"),
+                transport: Transport::Irc,
+            })
+            .expect("the hub runs");
+        let mut outbox = connection.take_receiver().expect("the queue");
+        // The test's runtime has one thread: the hub runs only when this
+        // test waits, so its queue fills.
+        let mut filled = 0;
+        while connection.try_request(None, Command::Ping {}).is_ok() {
+            filled += 1;
+        }
+        assert!(filled > 0);
+
+        let mut requests: Vec<_> = (1..=5).map(|req| (Some(req), Command::Ping {})).collect();
+        assert!(matches!(
+            try_forward(&connection, &mut requests),
+            Forwarded::Busy
+        ));
+        let waiting: Vec<_> = requests.iter().map(|(req, _)| *req).collect();
+        assert_eq!(waiting, [1, 2, 3, 4, 5].map(Some));
+        assert!(forward(&connection, &mut requests).await);
+        assert!(requests.is_empty());
+
+        let mut answered = Vec::new();
+        while answered.len() < 5 {
+            let mut batch = Vec::new();
+            let next = tokio::time::timeout(Duration::from_secs(10), outbox.next(&mut batch, 4096))
+                .await
+                .expect("the hub answers");
+            assert!(matches!(next, Next::Frames), "{next:?}");
+            answered.extend(batch.iter().filter_map(|frame| match frame.event() {
+                Event::Pong { req: Some(req) } => Some(*req),
+                _ => None,
+            }));
+        }
+        assert_eq!(answered, [1, 2, 3, 4, 5]);
         hub.shutdown().await;
     }
 }
