@@ -484,15 +484,25 @@ mod tests {
         assert_eq!(received, vec![b'x'; 1000]);
     }
 
-    #[tokio::test]
-    async fn a_push_wakes_a_waiting_receiver_and_an_idle_queue_holds_nothing() {
-        let (sender, mut receiver) = outbox(4);
+    /// A task waiting on `receiver`, already waiting when this returns (the
+    /// test runtime has one thread); it gives what came, the batch's size and
+    /// the receiver back.
+    async fn waiting(
+        mut receiver: OutboxReceiver,
+    ) -> tokio::task::JoinHandle<(Next, usize, OutboxReceiver)> {
         let waiter = tokio::spawn(async move {
             let mut batch = Vec::new();
             let next = receiver.next(&mut batch, 8).await;
             (next, batch.len(), receiver)
         });
         tokio::task::yield_now().await;
+        waiter
+    }
+
+    #[tokio::test]
+    async fn a_push_wakes_a_waiting_receiver_and_an_idle_queue_holds_nothing() {
+        let (sender, receiver) = outbox(4);
+        let waiter = waiting(receiver).await;
         assert_eq!(sender.push(pong(1)), Ok(()));
         let woken = tokio::time::timeout(Duration::from_secs(10), waiter).await;
         let Ok(Ok((Next::Frames, 1, receiver))) = woken else {
@@ -503,16 +513,11 @@ mod tests {
 
     #[tokio::test]
     async fn a_nudge_wakes_a_waiting_receiver_once() {
-        let (sender, mut receiver) = outbox(4);
-        let waiter = tokio::spawn(async move {
-            let mut batch = Vec::new();
-            let next = receiver.next(&mut batch, 8).await;
-            (next, receiver)
-        });
-        tokio::task::yield_now().await;
+        let (sender, receiver) = outbox(4);
+        let waiter = waiting(receiver).await;
         sender.nudge();
         let woken = tokio::time::timeout(Duration::from_secs(10), waiter).await;
-        let Ok(Ok((Next::Tick, mut receiver))) = woken else {
+        let Ok(Ok((Next::Tick, 0, mut receiver))) = woken else {
             panic!("the receiver was not woken by the nudge");
         };
         // Seen once: a frame comes next, not a second tick.
