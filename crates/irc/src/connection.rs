@@ -321,12 +321,11 @@ mod tests {
         seen
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn an_idle_client_is_pinged_and_dropped_only_when_it_never_answers() {
-        let config = tchatche_config::Config::default();
+    /// A real hub without storage.
+    async fn hub(config: &tchatche_config::Config) -> tchatche_hub::HubHandle {
         let bus = tchatche_bus::LocalBus::new();
         let (hub, _task) = tchatche_hub::start(
-            HubSettings::from_config(&config),
+            HubSettings::from_config(config),
             HubStores {
                 history: None,
                 history_writer: None,
@@ -336,6 +335,12 @@ mod tests {
         )
         .await
         .expect("the hub starts");
+        hub
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_idle_client_is_pinged_and_dropped_only_when_it_never_answers() {
+        let hub = hub(&tchatche_config::Config::default()).await;
         let settings = Arc::new(IrcSettings {
             server_name: "tchatche".into(),
             motd: Vec::new(),
@@ -385,18 +390,7 @@ mod tests {
         let mut config = tchatche_config::Config::default();
         // Room for every answer to the requests that fill the hub's queue.
         config.limits.outbound_queue = 40_000;
-        let bus = tchatche_bus::LocalBus::new();
-        let (hub, _task) = tchatche_hub::start(
-            HubSettings::from_config(&config),
-            HubStores {
-                history: None,
-                history_writer: None,
-                accounts: None,
-            },
-            Box::new(bus.attach(0)),
-        )
-        .await
-        .expect("the hub starts");
+        let hub = hub(&config).await;
         let mut connection = hub
             .connect(ConnectionInfo {
                 peer: "127.0.0.1:6667".parse().expect("an address"),
