@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use crate::{
     AccountsConfig, Config, EntryConfig, HistoryConfig, IrcConfig, LimitsConfig, ServerConfig,
-    default_rooms,
+    StaffConfig, default_rooms,
 };
 
 /// Nickname roots reserved for staff and the service (lower-case ASCII; the
@@ -91,6 +91,7 @@ impl Default for Config {
             history: HistoryConfig::default(),
             irc: IrcConfig::default(),
             accounts: AccountsConfig::default(),
+            staff: StaffConfig::default(),
             rooms: default_rooms(),
         }
     }
@@ -164,6 +165,18 @@ impl Default for AccountsConfig {
             max_failed_logins_per_nickname: 5,
             max_failed_logins_per_ip: 20,
             failed_login_window_secs: 900,
+        }
+    }
+}
+
+impl Default for StaffConfig {
+    fn default() -> Self {
+        StaffConfig {
+            administrators: Vec::new(),
+            moderators: Vec::new(),
+            appeal: "Pour contester, écrivez à la modération en citant le numéro de la sanction. \
+                     To appeal, write to the moderators quoting the sanction number."
+                .to_owned(),
         }
     }
 }

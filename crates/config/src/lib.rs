@@ -33,6 +33,8 @@ pub struct Config {
     pub irc: IrcConfig,
     /// Member accounts: passwords, recovery codes, failed-login throttle.
     pub accounts: AccountsConfig,
+    /// Site staff and sanctions.
+    pub staff: StaffConfig,
     /// The seeded rooms. When the file has no `[[rooms]]`, [`default_rooms`] is used.
     pub rooms: Vec<RoomConfig>,
 }
@@ -148,6 +150,18 @@ pub struct AccountsConfig {
     pub max_failed_logins_per_ip: u32,
     /// The failed-login window in seconds, default 900 (15 minutes).
     pub failed_login_window_secs: u32,
+}
+
+/// Site staff: who holds a role, and how sanctioned people appeal.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct StaffConfig {
+    /// Member nicknames of the administrators.
+    pub administrators: Vec<String>,
+    /// Member nicknames of the moderators.
+    pub moderators: Vec<String>,
+    /// How to appeal a sanction, shown in every statement of reasons.
+    pub appeal: String,
 }
 
 /// Which band(s) a seeded room exists in.

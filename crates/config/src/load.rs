@@ -445,6 +445,32 @@ fn validate(config: &Config) -> Result<(), ConfigError> {
         ));
     }
 
+    let staff = &config.staff;
+    for (list, names) in [
+        ("staff.administrators", &staff.administrators),
+        ("staff.moderators", &staff.moderators),
+    ] {
+        if let Some(name) = names.iter().find(|name| name.trim().is_empty()) {
+            return Err(invalid(
+                list,
+                format!("{name:?}: a nickname cannot be empty"),
+            ));
+        }
+    }
+    if let Some(name) = staff
+        .moderators
+        .iter()
+        .find(|name| staff.administrators.contains(name))
+    {
+        return Err(invalid(
+            "staff.moderators",
+            format!("{name:?} is already an administrator"),
+        ));
+    }
+    if staff.appeal.trim().is_empty() {
+        return Err(invalid("staff.appeal", "must say how to appeal a sanction"));
+    }
+
     if config.history.scrollback > 500 {
         return Err(invalid(
             "history.scrollback",
@@ -530,7 +556,7 @@ mod tests {
     use super::*;
     use crate::{
         AccountsConfig, EntryConfig, HistoryConfig, IrcConfig, LimitsConfig, RoomConfig,
-        ServerConfig,
+        ServerConfig, StaffConfig,
     };
 
     fn no_env(_: &str) -> Option<String> {
@@ -799,6 +825,7 @@ mod tests {
                 argon2_memory_kib: 65_536,
                 ..AccountsConfig::default()
             },
+            staff: StaffConfig::default(),
             rooms: default_rooms(),
         };
         assert_eq!(config, expected);
@@ -941,6 +968,21 @@ mod tests {
                 "[history]\nscrollback = 501".into(),
                 "history.scrollback",
                 "got 501",
+            ),
+            (
+                "[staff]\nmoderators = [\"Zoe\", \" \"]".into(),
+                "staff.moderators",
+                "cannot be empty",
+            ),
+            (
+                "[staff]\nadministrators = [\"Zoe\"]\nmoderators = [\"Zoe\"]".into(),
+                "staff.moderators",
+                "\"Zoe\" is already an administrator",
+            ),
+            (
+                "[staff]\nappeal = \"  \"".into(),
+                "staff.appeal",
+                "how to appeal",
             ),
             (room("Paris", "both", ""), "rooms[0].slug", "\"Paris\""),
             (
@@ -1107,6 +1149,7 @@ mod tests {
             ("history", fields_of::<HistoryConfig>()),
             ("irc", fields_of::<IrcConfig>()),
             ("accounts", fields_of::<AccountsConfig>()),
+            ("staff", fields_of::<StaffConfig>()),
         ];
         let top_level = fields_of::<Config>();
         assert_eq!(

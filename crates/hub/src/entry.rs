@@ -114,6 +114,19 @@ impl Hub {
         if self.nicknames.contains_key(&admission.nick_key) {
             return Err(refuse(req, ErrorCode::NicknameTaken));
         }
+        let staff = admission
+            .account
+            .and_then(|_| self.settings.staff.get(&admission.nick_key).copied());
+        // Address sanctions spare staff (see `staff.rs`).
+        let address = staff.is_none().then(|| session.info.peer.ip());
+        self.entry_sanction_check(
+            req,
+            &admission.nick_key,
+            admission.account.is_some(),
+            address,
+        )?;
+        let now_ms = crate::ids::now_ms();
+        let muted_until_ms = self.staff.muted_until(&admission.nick_key, address, now_ms);
         let band = Band::for_age(admission.age);
         let now = Instant::now().into_std();
         let nick_key = admission.nick_key;
@@ -132,6 +145,8 @@ impl Hub {
             conversations: std::collections::HashSet::new(),
             away: None,
             account: admission.account,
+            staff,
+            muted_until_ms,
         };
         let you = person.summary(id, now);
         let outbox = session.outbox.clone();
@@ -146,6 +161,9 @@ impl Hub {
             "entered"
         );
         self.nicknames.insert(nick_key, id);
+        if staff.is_some() {
+            self.staff.online.insert(id, outbox.clone());
+        }
         if let Some(session) = self.sessions.get_mut(&id) {
             session.person = Some(person);
         }

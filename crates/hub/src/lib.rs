@@ -17,6 +17,7 @@ mod outbox;
 mod people;
 mod rooms;
 mod settings;
+mod staff;
 mod state;
 mod throttle;
 
@@ -29,6 +30,7 @@ pub use outbox::{
     write_unless_too_slow,
 };
 pub use settings::{AccountSettings, HubSettings};
+pub use staff::StaffStores;
 
 use tchatche_bus::BusLink;
 use tchatche_store::{AccountStore, HistoryStore, HistoryWriter, StoreError};
@@ -58,6 +60,9 @@ pub struct HubStores {
     /// Member accounts; without it, registration and login fail with
     /// `server_error`.
     pub accounts: Option<Arc<dyn AccountStore>>,
+    /// Sanctions and the audit log; without them, sanctions last only as
+    /// long as the process and are not audited.
+    pub staff: Option<StaffStores>,
 }
 
 /// Starts a hub: loads each seeded room's scrollback and the member
@@ -75,6 +80,7 @@ pub async fn start(
         stores.history,
         stores.history_writer,
         stores.accounts,
+        stores.staff,
         bus,
     )
     .await?;

@@ -94,6 +94,8 @@ struct State {
     close_waker: Option<Waker>,
     /// The first close reason asked for.
     close: Option<ErrorCode>,
+    /// A close asked for after the frames already queued ([`OutboxSender::finish`]).
+    finish: Option<ErrorCode>,
     /// Senders alive; at zero nothing more can come.
     senders: usize,
     receiver_alive: bool,
@@ -125,7 +127,7 @@ impl OutboxSender {
     pub fn push(&self, frame: Outgoing) -> Result<(), QueueError> {
         let waker = {
             let mut state = self.0.state();
-            if !state.receiver_alive {
+            if !state.receiver_alive || state.finish.is_some() {
                 return Err(QueueError::Closed);
             }
             if state.frames.len() >= self.0.capacity {
@@ -164,6 +166,30 @@ impl OutboxSender {
             state.close = Some(reason);
             [state.waker.take(), state.close_waker.take()]
         };
+        for waker in waker.into_iter().flatten() {
+            waker.wake();
+        }
+    }
+}
+
+impl OutboxSender {
+    /// Asks the connection to close with `reason` once it has written the
+    /// frames already queued: last words (a sanction's statement of
+    /// reasons) that a plain [`OutboxSender::close`] would drop. Frames
+    /// queued later are not written. A plain close still wins.
+    pub fn finish(&self, reason: ErrorCode) {
+        let waker = {
+            let mut state = self.0.state();
+            if state.close.is_some() || state.finish.is_some() {
+                return;
+            }
+            state.finish = Some(reason);
+            if state.frames.is_empty() {
+                state.close = Some(reason);
+            }
+            [state.waker.take(), state.close_waker.take()]
+        };
+        // The close waker only matters when the close took effect at once.
         for waker in waker.into_iter().flatten() {
             waker.wake();
         }
@@ -236,6 +262,8 @@ impl OutboxReceiver {
                 // An idle connection keeps no queue allocation.
                 if state.frames.is_empty() {
                     state.frames = VecDeque::new();
+                    // Last words taken: the close comes next.
+                    state.close = state.finish;
                 }
                 return Poll::Ready(Next::Frames);
             }
@@ -398,6 +426,7 @@ pub fn outbox(capacity: usize) -> (OutboxSender, OutboxReceiver) {
             waker: None,
             close_waker: None,
             close: None,
+            finish: None,
             senders: 1,
             receiver_alive: true,
             nudged: false,
@@ -437,6 +466,32 @@ mod tests {
         assert!(matches!(
             receiver.next(&mut batch, 8).await,
             Next::Close(ErrorCode::TooSlow)
+        ));
+    }
+
+    #[tokio::test]
+    async fn finish_lets_the_queued_frames_out_first_and_takes_no_more() {
+        let (sender, mut receiver) = outbox(8);
+        assert_eq!(sender.push(pong(1)), Ok(()));
+        assert_eq!(sender.push(pong(2)), Ok(()));
+        sender.finish(ErrorCode::Kicked);
+        assert_eq!(sender.push(pong(3)), Err(QueueError::Closed));
+        let mut batch = Vec::new();
+        assert!(matches!(receiver.next(&mut batch, 1).await, Next::Frames));
+        assert!(matches!(receiver.next(&mut batch, 8).await, Next::Frames));
+        assert_eq!(batch.len(), 2);
+        assert!(matches!(
+            receiver.next(&mut batch, 8).await,
+            Next::Close(ErrorCode::Kicked)
+        ));
+
+        // With nothing queued, it is a plain close.
+        let (sender, mut receiver) = outbox(8);
+        sender.finish(ErrorCode::Banned);
+        sender.close(ErrorCode::TooSlow);
+        assert!(matches!(
+            receiver.next(&mut batch, 8).await,
+            Next::Close(ErrorCode::Banned)
         ));
     }
 

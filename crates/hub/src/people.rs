@@ -8,7 +8,7 @@ use tokio::time::Instant;
 
 use crate::ids::now_ms;
 use crate::outbox::Outgoing;
-use crate::state::{Hub, Outcome, Person, refuse};
+use crate::state::{Hub, Outcome, Person, refuse, refuse_verdict};
 
 /// Page size when the client asks none.
 const DEFAULT_PAGE_SIZE: u32 = 50;
@@ -219,6 +219,7 @@ impl Hub {
         match assess_dm(&DmFacts {
             body: &body,
             max_body_chars: self.settings.max_body_chars,
+            sender_muted_for: sender.muted_for(now_ms()),
             sender_band: sender.band,
             recipient_band: recipient.band,
             recipient_accepts: recipient.accepts,
@@ -226,7 +227,7 @@ impl Hub {
             Verdict::Deliver | Verdict::Flag => Ok(body),
             Verdict::Mask(masked) => Ok(masked),
             Verdict::Hold => Err(refuse(req, ErrorCode::MessageHeld)),
-            Verdict::Refuse { code, .. } => Err(refuse(req, code)),
+            Verdict::Refuse { code, retry_after } => Err(refuse_verdict(req, code, retry_after)),
         }
     }
 

@@ -14,7 +14,7 @@ use tokio::time::Instant;
 
 use crate::ids::now_ms;
 use crate::outbox::Outgoing;
-use crate::state::{Hub, Member, Outcome, Room, fan_out, refuse};
+use crate::state::{Hub, Member, Outcome, Room, fan_out, refuse, refuse_verdict};
 
 /// Longest topic, in characters.
 const MAX_TOPIC_CHARS: usize = 200;
@@ -308,6 +308,7 @@ impl Hub {
         let verdict = assess_room_message(&RoomMessageFacts {
             body: &say.body,
             max_body_chars,
+            sender_muted_for: person.muted_for(now_ms()),
             room_moderated: room.flags.moderated,
             sender_may_speak_when_moderated: member.role != RoomRole::Member,
             slow_mode: std::time::Duration::from_secs(u64::from(room.flags.slow_mode_secs)),
@@ -319,13 +320,7 @@ impl Hub {
             Verdict::Mask(masked) => masked,
             Verdict::Hold => return Err(refuse(req, ErrorCode::MessageHeld)),
             Verdict::Refuse { code, retry_after } => {
-                let mut error = refuse(req, code);
-                if let Some(wait) = retry_after {
-                    error = error.with_retry_after_ms(
-                        u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1),
-                    );
-                }
-                return Err(error);
+                return Err(refuse_verdict(req, code, retry_after));
             }
         };
         let reply = match say.reply_to {

@@ -1,10 +1,26 @@
 //! The part of the configuration the hub applies, prepared once at start.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
-use tchatche_config::{Config, RoomConfig};
-use tchatche_protocol::{Limits, PROTOCOL_VERSION};
-use tchatche_safety::nickname::NicknamePolicy;
+use tchatche_config::{Config, RoomConfig, StaffConfig};
+use tchatche_protocol::{Limits, PROTOCOL_VERSION, StaffRole};
+use tchatche_safety::nickname::{NicknamePolicy, nickname_key};
+
+/// The staff lists by folded nickname; an administrator listed as a
+/// moderator too keeps the higher role.
+fn staff_roles(config: &StaffConfig) -> HashMap<String, StaffRole> {
+    let mut roles = HashMap::new();
+    for (names, role) in [
+        (&config.moderators, StaffRole::Moderator),
+        (&config.administrators, StaffRole::Administrator),
+    ] {
+        for name in names {
+            roles.insert(nickname_key(name.trim()), role);
+        }
+    }
+    roles
+}
 
 /// Settings of one hub.
 #[derive(Clone, Debug)]
@@ -36,6 +52,11 @@ pub struct HubSettings {
     pub rooms: Vec<RoomConfig>,
     /// Member accounts.
     pub accounts: AccountSettings,
+    /// Site staff by folded nickname: only members entering with that
+    /// nickname get the role, and no guest may take it.
+    pub staff: HashMap<String, StaffRole>,
+    /// How to appeal a sanction, quoted in every statement of reasons.
+    pub appeal: String,
 }
 
 /// The member-account part of the settings.
@@ -96,6 +117,8 @@ impl HubSettings {
             ),
             rooms: config.rooms.clone(),
             accounts: AccountSettings::from_config(&config.accounts),
+            staff: staff_roles(&config.staff),
+            appeal: config.staff.appeal.trim().to_owned(),
         }
     }
 

@@ -13,7 +13,7 @@ use std::time::Instant;
 use tchatche_bus::{BusLink, BusMessage, Delivery, Subject};
 use tchatche_protocol::{
     Band, Department, DmAcceptance, ErrorCode, ErrorEvent, Event, Gender, RoomFlags, RoomMessage,
-    RoomRole, RoomSummary, UserId, UserSummary,
+    RoomRole, RoomSummary, StaffRole, UserId, UserSummary,
 };
 use tchatche_store::{HistoryStore, HistoryWriter, StoredMessage};
 use tokio::sync::mpsc;
@@ -80,6 +80,11 @@ pub(crate) struct Person {
     pub away: Option<String>,
     /// The member account, for a member.
     pub account: Option<u64>,
+    /// Site staff role (members listed in the configuration).
+    pub staff: Option<StaffRole>,
+    /// When a moderator's mute ends, in milliseconds since the Unix epoch;
+    /// 0: not muted. A cache of the hub's sanctions in force.
+    pub muted_until_ms: u64,
 }
 
 impl Person {
@@ -94,7 +99,14 @@ impl Person {
             idle_secs: u32::try_from(now.saturating_duration_since(self.last_active).as_secs())
                 .unwrap_or(u32::MAX),
             away: self.away.clone(),
+            staff: self.staff,
         }
+    }
+
+    /// How long this person stays muted at `now_ms`, if they are.
+    pub fn muted_for(&self, now_ms: u64) -> Option<std::time::Duration> {
+        (self.muted_until_ms > now_ms)
+            .then(|| std::time::Duration::from_millis(self.muted_until_ms - now_ms))
     }
 
     pub fn author(&self, id: UserId) -> tchatche_protocol::Author {
@@ -265,6 +277,8 @@ pub(crate) struct Hub {
     pub started: tokio::time::Instant,
     /// The second of the last sweep of sessions ([`Hub::sweep_sessions`]).
     pub swept_at: u32,
+    /// Staff online and the sanctions in force.
+    pub staff: crate::staff::Staff,
 }
 
 /// Queues `frame` on `outbox`; a full or closed queue marks the session for closing.
@@ -305,12 +319,28 @@ pub(crate) fn refuse(req: Option<u32>, code: ErrorCode) -> ErrorEvent {
     ErrorEvent::new(req, code)
 }
 
+/// The refusal for a safety verdict, with when to try again if it says.
+pub(crate) fn refuse_verdict(
+    req: Option<u32>,
+    code: ErrorCode,
+    retry_after: Option<std::time::Duration>,
+) -> ErrorEvent {
+    let error = refuse(req, code);
+    match retry_after {
+        Some(wait) => {
+            error.with_retry_after_ms(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1))
+        }
+        None => error,
+    }
+}
+
 impl Hub {
     pub async fn new(
         settings: Arc<HubSettings>,
         store: Option<Arc<dyn HistoryStore>>,
         history: Option<HistoryWriter>,
         accounts: Option<Arc<dyn tchatche_store::AccountStore>>,
+        staff: Option<crate::staff::StaffStores>,
         bus: Box<dyn BusLink>,
     ) -> Result<Hub, crate::StartError> {
         let floor = match &store {
@@ -319,6 +349,17 @@ impl Hub {
         };
         let (credentials, job_results) =
             crate::accounts::Credentials::new(&settings.accounts, accounts).await?;
+        let staff = crate::staff::Staff::new(staff).await?;
+        for (nick_key, role) in &settings.staff {
+            if !credentials.member_keys.contains(nick_key) {
+                tracing::warn!(
+                    nick = %nick_key,
+                    role = ?role,
+                    "a staff nickname has no member account: nobody can use it until \
+                     its owner registers it (register first, then list it)"
+                );
+            }
+        }
         let mut hub = Hub {
             settings: Arc::clone(&settings),
             sessions: HashMap::new(),
@@ -333,6 +374,7 @@ impl Hub {
             job_results: Some(job_results),
             started: tokio::time::Instant::now(),
             swept_at: 0,
+            staff,
         };
         for seed in &settings.rooms {
             let bands: &[Band] = match seed.bands {
@@ -493,7 +535,7 @@ impl Hub {
                 biased;
                 message = control.recv() => match message {
                     Some(Control::Shutdown { done }) => {
-                        self.shutdown();
+                        self.shutdown().await;
                         let _ = done.send(());
                         return;
                     }
@@ -508,7 +550,7 @@ impl Hub {
                     // take every control message already sent before handling them.
                     while let Ok(message) = control.try_recv() {
                         if let Control::Shutdown { done } = message {
-                            self.shutdown();
+                            self.shutdown().await;
                             let _ = done.send(());
                             return;
                         }
@@ -571,6 +613,9 @@ impl Hub {
             return;
         }
         self.swept_at = now;
+        if now.is_multiple_of(60) {
+            self.staff.forget_ended(crate::ids::now_ms());
+        }
         let limit = self
             .settings
             .idle_timeout
@@ -678,6 +723,9 @@ impl Hub {
                 before,
                 limit,
             } => self.history(id, req, &room, before, limit),
+            Command::Sanction(sanction) => self.sanction(id, req, sanction),
+            Command::LiftSanction { id: sanction } => self.lift_sanction(id, req, sanction),
+            Command::Wallops { text } => self.wallops(id, req, text),
             Command::Ping {} => {
                 self.send(id, Event::Pong { req });
                 Ok(())
@@ -702,6 +750,7 @@ impl Hub {
             return;
         };
         self.nicknames.remove(&person.nick_key);
+        self.staff.online.remove(&id);
         let band = person.band;
         {
             let state = self.band_mut(band);
@@ -808,11 +857,16 @@ impl Hub {
         let _ = history.push(stored);
     }
 
-    fn shutdown(&mut self) {
+    async fn shutdown(&mut self) {
         for session in self.sessions.values() {
             session.outbox.close(ErrorCode::ShuttingDown);
         }
         // Dropping the writer handle lets its task drain and stop.
         self.history = None;
+        if let Some(task) = self.staff.close_writer()
+            && let Err(error) = task.await
+        {
+            tracing::error!(error = %error, "the staff writer ended abnormally");
+        }
     }
 }

@@ -330,6 +330,7 @@ mod tests {
                 history: None,
                 history_writer: None,
                 accounts: None,
+                staff: None,
             },
             Box::new(bus.attach(0)),
         )

@@ -108,6 +108,17 @@ pub fn with_tag(line: &str, tag: &str) -> String {
     }
 }
 
+/// A time to the minute for people to read: `2026-11-29 18:05 UTC`.
+pub fn utc_minute(at_ms: u64) -> String {
+    let text =
+        humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_millis(at_ms)).to_string();
+    // `2026-11-29T18:05:07Z`
+    match (text.get(..10), text.get(11..16)) {
+        (Some(date), Some(time)) => format!("{date} {time} UTC"),
+        _ => text,
+    }
+}
+
 /// RFC 3339 time with milliseconds, as the `time` tag wants it.
 fn server_time(at_ms: u64) -> String {
     humantime::format_rfc3339_millis(UNIX_EPOCH + Duration::from_millis(at_ms)).to_string()

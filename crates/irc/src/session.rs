@@ -11,7 +11,8 @@ use std::sync::Arc;
 
 use tchatche_protocol::{
     Command, Enter, ErrorCode, ErrorEvent, Event, PROTOCOL_VERSION, RoomMember, RoomMessage,
-    RoomRole, RoomSummary, Say, SetRoom, UserId, UserQuery, UserSummary,
+    RoomRole, RoomSummary, Sanction, SanctionKind, SanctionNotice, Say, SetRoom, StaffRole, UserId,
+    UserQuery, UserSummary,
 };
 
 use crate::codec::{LineError, Message};
@@ -225,6 +226,11 @@ pub(crate) enum Pending {
         limit: usize,
     },
     Lusers,
+    /// `KILL`: a kick sanction.
+    Kill {
+        nick: String,
+    },
+    Wallops,
 }
 
 /// ELIST filters of a LIST command.
@@ -413,6 +419,8 @@ pub struct Session {
     pub quit: bool,
     pub(crate) caps: Caps,
     negotiating: bool,
+    /// Site staff (user mode +o).
+    staff: bool,
     nick: Option<String>,
     /// Until entry: the real name, password and SASL exchange.
     registering: Option<Box<Registering>>,
@@ -427,6 +435,14 @@ pub struct Session {
     in_flight: Option<Box<InFlight>>,
     next_batch: u32,
     pub(crate) channels: Channels,
+}
+
+/// How a staff role reads in WHOIS and at registration.
+fn staff_title(role: StaffRole) -> &'static str {
+    match role {
+        StaffRole::Moderator => "is a moderator of this site (modération)",
+        StaffRole::Administrator => "is an administrator of this site (administration)",
+    }
 }
 
 /// `#slug` for a room slug.
@@ -463,6 +479,7 @@ impl Session {
             out: String::new(),
             requests: Vec::new(),
             quit: false,
+            staff: false,
             caps: Caps::default(),
             negotiating: false,
             nick: None,
@@ -733,10 +750,16 @@ impl Session {
             "KICK" => self.kick(message),
             "INVITE" => self.invite(message),
             "CHATHISTORY" => self.chathistory(message),
-            "WALLOPS" => self.numeric(
-                ERR_NOPRIVILEGES,
-                &["Permission Denied - only staff may send WALLOPS"],
-            ),
+            "WALLOPS" => match message.param(0).filter(|text| !text.trim().is_empty()) {
+                Some(text) => self.request(
+                    Command::Wallops {
+                        text: text.to_owned(),
+                    },
+                    Pending::Wallops,
+                ),
+                None => self.numeric(ERR_NEEDMOREPARAMS, &["WALLOPS", "Not enough parameters"]),
+            },
+            "KILL" => self.kill(message),
             other => {
                 let other = other.to_owned();
                 self.numeric(ERR_UNKNOWNCOMMAND, &[&other, "Unknown command"]);
@@ -988,7 +1011,7 @@ impl Session {
             &[
                 &server,
                 concat!("tchatche-", env!("CARGO_PKG_VERSION")),
-                "i",
+                "io",
                 "lmntov",
             ],
         );
@@ -1012,6 +1035,13 @@ impl Session {
         params.push("are supported by this server");
         self.numeric(RPL_ISUPPORT, &params);
         self.motd();
+        if let Some(role) = you.staff {
+            self.staff = true;
+            self.numeric(
+                RPL_YOUREOPER,
+                &[&format!("You are {}", &staff_title(role)[3..])],
+            );
+        }
     }
 
     fn motd(&mut self) {
@@ -1346,6 +1376,28 @@ impl Session {
         }
     }
 
+    /// `KILL nick :reason`: staff put someone out of the site (a kick
+    /// sanction, with its statement of reasons).
+    fn kill(&mut self, message: &Message) {
+        let (Some(nick), Some(reason)) = (
+            message.param(0),
+            message.param(1).filter(|reason| !reason.trim().is_empty()),
+        ) else {
+            return self.numeric(ERR_NEEDMOREPARAMS, &["KILL", "Not enough parameters"]);
+        };
+        let nick = nick.to_owned();
+        self.request(
+            Command::Sanction(Sanction {
+                nick: nick.clone(),
+                kind: SanctionKind::Kick,
+                duration_secs: None,
+                reason: reason.to_owned(),
+                address: None,
+            }),
+            Pending::Kill { nick },
+        );
+    }
+
     fn invite(&mut self, message: &Message) {
         let (Some(nick), Some(channel)) = (message.param(0), message.param(1)) else {
             return self.numeric(ERR_NEEDMOREPARAMS, &["INVITE", "Not enough parameters"]);
@@ -1439,7 +1491,10 @@ impl Session {
             // Everyone is invisible here (WHO never lists people by mask), so
             // +i is accepted and always on; other user modes do not exist.
             return match message.param(1) {
-                None => self.numeric(RPL_UMODEIS, &["+i"]),
+                None => {
+                    let modes = if self.staff { "+io" } else { "+i" };
+                    self.numeric(RPL_UMODEIS, &[modes])
+                }
                 Some(changes) if changes.chars().all(|c| matches!(c, '+' | '-' | 'i')) => {
                     let me = render::mask(self.nick());
                     let nick = self.nick().to_owned();
@@ -1803,6 +1858,15 @@ impl Session {
                 }
                 self.line(Some(&server), "BATCH", &[&format!("-{reference}")]);
             }
+            (Event::Sanctioned(notice), _) => self.sanctioned(notice),
+            (Event::SanctionRecorded { id, .. }, Some(Pending::Kill { nick })) => {
+                self.notice(&format!(
+                    "*** {nick} a été sorti du site / was removed from the site (sanction {id})"
+                ));
+            }
+            (Event::Wallops { from, text }, _) => {
+                self.line(Some(&render::mask(&from.nick)), "WALLOPS", &[text]);
+            }
             (Event::Closing { message_en, .. }, _) => {
                 let text = format!("Closing link: {message_en}");
                 self.line(None, "ERROR", &[&text]);
@@ -1812,6 +1876,35 @@ impl Session {
             // nothing to an IRC client.
             _ => {}
         }
+    }
+
+    /// The statement of reasons of a sanction, in NOTICEs: French, then
+    /// English, then how to appeal.
+    fn sanctioned(&mut self, notice: &SanctionNotice) {
+        let (fr, en) = match notice.kind {
+            SanctionKind::Warning => ("Avertissement", "Warning"),
+            SanctionKind::Mute => ("Vous êtes rendu muet", "You are muted"),
+            SanctionKind::Kick => ("Vous êtes sorti du site", "You are removed from the site"),
+            SanctionKind::Ban => ("Vous êtes banni du site", "You are banned from the site"),
+        };
+        let (until_fr, until_en) = match (notice.kind, notice.until) {
+            (_, Some(until)) => {
+                let at = render::utc_minute(until);
+                (format!(" jusqu'au {at}"), format!(" until {at}"))
+            }
+            (SanctionKind::Ban, None) => (" définitivement".to_owned(), " for good".to_owned()),
+            _ => (String::new(), String::new()),
+        };
+        let id = notice.id;
+        let reason = notice.reason.clone();
+        self.notice(&format!(
+            "*** Modération, sanction {id} : {fr}{until_fr}. Motif : {reason}"
+        ));
+        self.notice(&format!(
+            "*** Moderation, sanction {id}: {en}{until_en}. Reason: {reason}"
+        ));
+        let appeal = notice.appeal.clone();
+        self.notice(&format!("*** {appeal}"));
     }
 
     /// A request that succeeded with a plain `ok`.
@@ -2005,6 +2098,9 @@ impl Session {
                 if user.member {
                     self.numeric(RPL_WHOISACCOUNT, &[&nick, &nick, "is logged in as"]);
                 }
+                if let Some(role) = user.staff {
+                    self.numeric(RPL_WHOISOPERATOR, &[&nick, staff_title(role)]);
+                }
                 if let Some(away) = user.away.clone() {
                     self.numeric(RPL_AWAY, &[&nick, &away]);
                 }
@@ -2129,6 +2225,24 @@ impl Session {
                     | ErrorCode::NicknameOffensive => {
                         self.nick = None;
                         self.numeric(ERR_ERRONEUSNICKNAME, &[&nick, &text]);
+                    }
+                    ErrorCode::Banned => {
+                        let reason = error.detail.clone().unwrap_or_default();
+                        let until = match error.retry_after_ms {
+                            Some(wait) => format!(
+                                " until {}",
+                                render::utc_minute(render::now_ms().saturating_add(wait))
+                            ),
+                            None => " for good".to_owned(),
+                        };
+                        self.numeric(
+                            ERR_YOUREBANNEDCREEP,
+                            &[&format!("{text}{until} Reason: {reason}")],
+                        );
+                        let french = error.message_fr.clone();
+                        self.notice(&format!("{french} Motif : {reason}"));
+                        self.line(None, "ERROR", &[&format!("Closing link: {text}")]);
+                        self.quit = true;
                     }
                     _ => {
                         let french = error.message_fr.clone();
@@ -2279,6 +2393,22 @@ impl Session {
                 );
             }
             Pending::Lusers => self.notice(&text),
+            Pending::Kill { nick } => match code {
+                ErrorCode::NotStaff | ErrorCode::TargetIsStaff => {
+                    self.numeric(ERR_NOPRIVILEGES, &[&format!("Permission Denied - {text}")])
+                }
+                ErrorCode::UserNotFound => {
+                    self.numeric(ERR_NOSUCHNICK, &[&nick, "No such nick/channel"])
+                }
+                _ => self.numeric(ERR_UNKNOWNERROR, &["KILL", &text]),
+            },
+            Pending::Wallops => match code {
+                ErrorCode::NotStaff => self.numeric(
+                    ERR_NOPRIVILEGES,
+                    &["Permission Denied - only staff may send WALLOPS"],
+                ),
+                _ => self.numeric(ERR_UNKNOWNERROR, &["WALLOPS", &text]),
+            },
         }
     }
 

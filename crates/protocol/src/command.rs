@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::{DmAcceptance, Gender, MessageId, UserId};
+use crate::{DmAcceptance, Gender, MessageId, SanctionId, SanctionKind, UserId};
 
 /// A command with its optional request number.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
@@ -236,6 +236,20 @@ pub enum Command {
         /// The nickname.
         nick: String,
     },
+    /// Sanction someone site-wide (staff only): answered with
+    /// `sanction_recorded`; the person gets a `sanctioned` statement.
+    Sanction(Sanction),
+    /// End a mute or a ban before its time (staff only).
+    LiftSanction {
+        /// The sanction's id.
+        id: SanctionId,
+    },
+    /// A message to every member of staff online (staff only; IRC's
+    /// `WALLOPS`).
+    Wallops {
+        /// Text.
+        text: String,
+    },
     /// Keep-alive; answered with `pong`.
     Ping {},
 }
@@ -276,6 +290,9 @@ impl Command {
         "whowas",
         "history",
         "whois",
+        "sanction",
+        "lift_sanction",
+        "wallops",
         "ping",
     ];
 }
@@ -331,6 +348,28 @@ pub struct Say {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub reply_to: Option<MessageId>,
+}
+
+/// A site-wide sanction, as staff asks for it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Sanction {
+    /// Who: a nickname, online or not (case and lookalikes folded). A
+    /// warning or a kick needs the person online.
+    pub nick: String,
+    /// What.
+    pub kind: SanctionKind,
+    /// How long, for a mute (required) or a ban (absent: for good).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub duration_secs: Option<u32>,
+    /// Why: the rule broken and the facts; shown to the person.
+    pub reason: String,
+    /// Also sanction the address the person is connected from (mute and
+    /// ban of someone online).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub address: Option<bool>,
 }
 
 /// Topic and flag changes; absent fields stay as they are.

@@ -130,6 +130,20 @@ error_codes! {
     NotOperator = "not_operator" => "Seuls les opérateurs du salon peuvent faire cela.", "Only the room's operators may do this.";
     /// The topic is too long.
     TopicTooLong = "topic_too_long" => "Sujet trop long.", "Topic too long.";
+    // Staff and sanctions.
+    /// Only the site's staff may do this.
+    NotStaff = "not_staff" => "Réservé à l'équipe de modération du site.", "Site staff only.";
+    /// A member of staff may sanction only someone below their own rank.
+    TargetIsStaff = "target_is_staff" => "Cette personne fait partie de l'équipe : seul un rang supérieur peut la sanctionner.", "This person is staff: only a higher rank may sanction them.";
+    /// No sanction in force has this id.
+    SanctionNotFound = "sanction_not_found" => "Aucune sanction en cours n'a ce numéro.", "No sanction in force has this id.";
+    /// The moderation muted me: no message until `retry_after_ms`; `detail` gives the reason.
+    Muted = "muted" => "La modération vous a rendu muet : vous ne pouvez pas envoyer de message pour l'instant.", "Moderators muted you: you cannot send messages for now.";
+    /// The moderation banned me (also a `closing` reason): `detail` gives
+    /// the reason, `retry_after_ms` when the ban ends (absent: for good).
+    Banned = "banned" => "La modération vous a banni du site.", "Moderators banned you from the site.";
+    /// The moderation put me out of the site (a `closing` reason); I may come back.
+    Kicked = "kicked" => "La modération vous a fait sortir du site.", "Moderators removed you from the site.";
     // Messages.
     /// The message is empty.
     MessageEmpty = "message_empty" => "Message vide.", "Empty message.";

@@ -8,7 +8,7 @@ use ts_rs::TS;
 
 use crate::{
     Author, Band, Departure, DirectMessage, ErrorCode, Limits, MessageId, RoomCount, RoomMember,
-    RoomMessage, RoomRole, RoomSummary, UserId, UserSummary,
+    RoomMessage, RoomRole, RoomSummary, SanctionId, SanctionNotice, UserId, UserSummary,
 };
 
 /// Every event the server may send.
@@ -315,6 +315,27 @@ pub enum Event {
     },
     /// A request was refused, or a frame could not be understood.
     Error(ErrorEvent),
+    /// A site-wide sanction on me: the statement of reasons. A kick or a
+    /// ban is followed by `closing`.
+    Sanctioned(SanctionNotice),
+    /// Answer to `sanction`: recorded and applied.
+    SanctionRecorded {
+        /// Request number.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        req: Option<u32>,
+        /// The sanction's id (for `lift_sanction`).
+        id: SanctionId,
+        /// Whether the person was online and told at once.
+        online: bool,
+    },
+    /// A message from a member of staff to all staff (`wallops`).
+    Wallops {
+        /// Who.
+        from: Author,
+        /// Text.
+        text: String,
+    },
     /// The server is about to close this connection.
     Closing {
         /// Why.
@@ -395,6 +416,7 @@ impl Event {
             | Event::RoomMasks { req, .. }
             | Event::WhowasList { req, .. }
             | Event::History { req, .. }
+            | Event::SanctionRecorded { req, .. }
             | Event::Ok { req }
             | Event::Pong { req } => *req,
             Event::Error(error) => error.req,
@@ -418,6 +440,8 @@ impl Event {
             | Event::RoomTyping { .. }
             | Event::DmTyping { .. }
             | Event::DmSeen { .. }
+            | Event::Sanctioned(_)
+            | Event::Wallops { .. }
             | Event::Closing { .. } => None,
         }
     }

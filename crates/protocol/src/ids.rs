@@ -1,4 +1,4 @@
-//! Identifiers that cross the wire: users and messages.
+//! Identifiers that cross the wire: users, messages and sanctions.
 //!
 //! Both are 64-bit numbers inside the server but travel as decimal strings,
 //! because JavaScript numbers lose precision above 2^53 and the id layout
@@ -54,4 +54,8 @@ string_id!(
 string_id!(
     /// A room message or a private message. Increases with time.
     MessageId
+);
+string_id!(
+    /// A site-wide sanction, quoted in its statement of reasons and in an appeal.
+    SanctionId
 );

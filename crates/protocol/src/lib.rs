@@ -15,14 +15,15 @@ mod ids;
 mod model;
 
 pub use codec::{decode_request, encode_event};
-pub use command::{Command, Enter, Request, Say, SetRoom, UserQuery};
+pub use command::{Command, Enter, Request, Sanction, Say, SetRoom, UserQuery};
 pub use department::{ABROAD, DEPARTMENTS, Department};
 pub use error::ErrorCode;
 pub use event::{ErrorEvent, Event};
-pub use ids::{MessageId, UserId};
+pub use ids::{MessageId, SanctionId, UserId};
 pub use model::{
     Author, Band, Departure, DirectMessage, DmAcceptance, Gender, Limits, ReplyRef, RoomCount,
-    RoomFlags, RoomMember, RoomMessage, RoomRole, RoomSummary, UserSummary,
+    RoomFlags, RoomMember, RoomMessage, RoomRole, RoomSummary, SanctionKind, SanctionNotice,
+    StaffRole, UserSummary,
 };
 
 /// The protocol version this server speaks; clients announce theirs in `enter`.

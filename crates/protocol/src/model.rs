@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::{Department, MessageId, UserId};
+use crate::{Department, MessageId, SanctionId, UserId};
 
 /// The two age bands. A person belongs to exactly one, and the bands never meet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
@@ -67,6 +67,81 @@ pub struct UserSummary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub away: Option<String>,
+    /// Site staff: shown so that people can tell real moderators from
+    /// impersonators.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub staff: Option<StaffRole>,
+}
+
+/// A member's place in the site's staff.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum StaffRole {
+    /// Site-wide safety staff: sanctions anyone but other staff.
+    Moderator,
+    /// Runs the instance: everything a moderator does, moderators included.
+    Administrator,
+}
+
+/// What a site-wide sanction does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum SanctionKind {
+    /// A statement only.
+    Warning,
+    /// No room message or private message until it ends.
+    Mute,
+    /// Out of the site now; may come back at once.
+    Kick,
+    /// Out of the site, and no entry until it ends (or for good).
+    Ban,
+}
+
+impl SanctionKind {
+    /// The stable lower-case name used in storage and logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SanctionKind::Warning => "warning",
+            SanctionKind::Mute => "mute",
+            SanctionKind::Kick => "kick",
+            SanctionKind::Ban => "ban",
+        }
+    }
+
+    /// The kind with this stored name.
+    pub fn parse(name: &str) -> Option<SanctionKind> {
+        [
+            SanctionKind::Warning,
+            SanctionKind::Mute,
+            SanctionKind::Kick,
+            SanctionKind::Ban,
+        ]
+        .into_iter()
+        .find(|kind| kind.as_str() == name)
+    }
+}
+
+/// The statement of reasons a sanctioned person receives: what, why, how
+/// long, and how to appeal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SanctionNotice {
+    /// Sanction id, to quote in an appeal.
+    pub id: SanctionId,
+    /// What it does.
+    pub kind: SanctionKind,
+    /// Why, in the moderator's words (the rule broken and the facts).
+    pub reason: String,
+    /// When it ends, in milliseconds since the Unix epoch; absent for a
+    /// warning, a kick or a ban for good.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub until: Option<u64>,
+    /// How to appeal (the instance's contact), once per sanction.
+    pub appeal: String,
 }
 
 /// Someone who left, as `whowas` remembers them for a while.

@@ -195,6 +195,9 @@ fn name_of(event: &Event) -> &'static str {
         Event::Ok { .. } => "ok",
         Event::Pong { .. } => "pong",
         Event::Error(_) => "error",
+        Event::Sanctioned(_) => "sanctioned",
+        Event::SanctionRecorded { .. } => "sanction_recorded",
+        Event::Wallops { .. } => "wallops",
         Event::Closing { .. } => "closing",
     }
 }
@@ -210,6 +213,7 @@ fn one_of_each() -> Vec<Event> {
         member: false,
         idle_secs: 0,
         away: Some("au cinéma".into()),
+        staff: None,
     };
     let author = Author {
         id: UserId(7),
@@ -410,7 +414,25 @@ fn one_of_each() -> Vec<Event> {
             room: "paris".into(),
             user: author.clone(),
         },
-        Event::DmTyping { user: author },
+        Event::DmTyping {
+            user: author.clone(),
+        },
+        Event::Sanctioned(tchatche_protocol::SanctionNotice {
+            id: tchatche_protocol::SanctionId(7_242_092_544_000_321),
+            kind: tchatche_protocol::SanctionKind::Mute,
+            reason: "Insultes répétées dans #paris".into(),
+            until: Some(1_768_093_200_000),
+            appeal: "Écrivez à moderation@example.org".into(),
+        }),
+        Event::SanctionRecorded {
+            req: Some(6),
+            id: tchatche_protocol::SanctionId(7_242_092_544_000_321),
+            online: true,
+        },
+        Event::Wallops {
+            from: author,
+            text: "Raid en cours sur #paris".into(),
+        },
         Event::DmSeen {
             by: UserId(8),
             up_to: MessageId(2),

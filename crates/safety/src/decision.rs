@@ -3,10 +3,10 @@
 //! The hub calls [`assess_room_message`] or [`assess_dm`] once per message,
 //! before any delivery, with the facts it holds. The verdict is one of the
 //! actions the moderation work builds on: deliver, deliver masked, hold for
-//! review, deliver and flag, or refuse with a reason. Today's rules: body
-//! length, room membership, moderated rooms, slow mode, band isolation and
-//! the recipient's DM acceptance; word filters, rate limits and sanctions
-//! will be further rules in this same function.
+//! review, deliver and flag, or refuse with a reason. Today's rules: a
+//! moderator's mute, body length, moderated rooms, slow mode, band
+//! isolation and the recipient's DM acceptance; word filters and rate
+//! limits will be further rules in these same functions.
 
 use std::time::{Duration, Instant};
 
@@ -50,6 +50,8 @@ pub struct RoomMessageFacts<'a> {
     pub body: &'a str,
     /// The instance's body limit in characters.
     pub max_body_chars: u32,
+    /// How long the sender stays muted by a moderator, if they are.
+    pub sender_muted_for: Option<Duration>,
     /// The room is moderated.
     pub room_moderated: bool,
     /// The sender is an operator or voiced in this room.
@@ -69,6 +71,8 @@ pub struct DmFacts<'a> {
     pub body: &'a str,
     /// The instance's body limit in characters.
     pub max_body_chars: u32,
+    /// How long the sender stays muted by a moderator, if they are.
+    pub sender_muted_for: Option<Duration>,
     /// Sender's band.
     pub sender_band: Band,
     /// Recipient's band.
@@ -79,6 +83,9 @@ pub struct DmFacts<'a> {
 
 /// The decision for a room message.
 pub fn assess_room_message(facts: &RoomMessageFacts<'_>) -> Verdict {
+    if let Some(refusal) = muted(facts.sender_muted_for) {
+        return refusal;
+    }
     if let Some(refusal) = body_refusal(facts.body, facts.max_body_chars) {
         return refusal;
     }
@@ -103,6 +110,10 @@ pub fn assess_room_message(facts: &RoomMessageFacts<'_>) -> Verdict {
 /// The decision for a private message (and for typing and "seen" signals,
 /// which reveal as much as a message does).
 pub fn assess_dm(facts: &DmFacts<'_>) -> Verdict {
+    // First: a muted sender learns nothing about the recipient.
+    if let Some(refusal) = muted(facts.sender_muted_for) {
+        return refusal;
+    }
     // A person of the other band does not exist for the sender: the refusal
     // must not differ from "not online".
     if !may_see(facts.sender_band, facts.recipient_band) {
@@ -115,6 +126,15 @@ pub fn assess_dm(facts: &DmFacts<'_>) -> Verdict {
         return refusal;
     }
     Verdict::Deliver
+}
+
+fn muted(muted_for: Option<Duration>) -> Option<Verdict> {
+    muted_for
+        .filter(|left| !left.is_zero())
+        .map(|left| Verdict::Refuse {
+            code: ErrorCode::Muted,
+            retry_after: Some(left),
+        })
 }
 
 fn body_refusal(body: &str, max_body_chars: u32) -> Option<Verdict> {
@@ -137,6 +157,7 @@ mod tests {
         RoomMessageFacts {
             body,
             max_body_chars: 10,
+            sender_muted_for: None,
             room_moderated: false,
             sender_may_speak_when_moderated: false,
             slow_mode: Duration::ZERO,
@@ -208,6 +229,26 @@ mod tests {
                 },
             ),
             (
+                "muted, before everything else",
+                RoomMessageFacts {
+                    sender_muted_for: Some(Duration::from_secs(60)),
+                    room_moderated: true,
+                    ..room("", now)
+                },
+                Verdict::Refuse {
+                    code: ErrorCode::Muted,
+                    retry_after: Some(Duration::from_secs(60)),
+                },
+            ),
+            (
+                "mute over",
+                RoomMessageFacts {
+                    sender_muted_for: Some(Duration::ZERO),
+                    ..room("salut", now)
+                },
+                Verdict::Deliver,
+            ),
+            (
                 "slow mode, waited",
                 RoomMessageFacts {
                     slow_mode: Duration::from_secs(2),
@@ -227,6 +268,7 @@ mod tests {
         let dm = |sender_band, recipient_band, recipient_accepts, body| DmFacts {
             body,
             max_body_chars: 10,
+            sender_muted_for: None,
             sender_band,
             recipient_band,
             recipient_accepts,
@@ -266,5 +308,17 @@ mod tests {
         for (facts, expected) in cases {
             assert_eq!(assess_dm(&facts), expected, "{facts:?}");
         }
+        // A muted sender hears "muted", even about someone of the other band.
+        let muted = DmFacts {
+            sender_muted_for: Some(Duration::from_secs(5)),
+            ..dm(Adult, Teen, Everyone, "salut")
+        };
+        assert_eq!(
+            assess_dm(&muted),
+            Verdict::Refuse {
+                code: ErrorCode::Muted,
+                retry_after: Some(Duration::from_secs(5)),
+            }
+        );
     }
 }

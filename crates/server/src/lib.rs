@@ -13,7 +13,7 @@ use std::time::Duration;
 use anyhow::Context;
 use tchatche_bus::LocalBus;
 use tchatche_config::Config;
-use tchatche_hub::{HubHandle, HubSettings, HubStores};
+use tchatche_hub::{HubHandle, HubSettings, HubStores, StaffStores};
 use tchatche_store::{
     AccountStore, HistoryStore, HistoryWriter, SqliteStore, WriterConfig, WriterTask,
 };
@@ -120,6 +120,10 @@ impl Server {
                 history: Some(history_store),
                 history_writer: Some(history),
                 accounts: Some(account_store),
+                staff: Some(StaffStores {
+                    sanctions: Arc::new(store.clone()),
+                    audit: Arc::new(store.clone()),
+                }),
             },
             Box::new(bus.attach(0)),
         )

@@ -65,4 +65,11 @@ pub enum StoreError {
     /// still queued were lost.
     #[error("history writer task ended abnormally")]
     WriterTask(#[source] tokio::task::JoinError),
+    /// The audit log's hash chain does not hold from this row on: a row was
+    /// edited, inserted or removed outside the store.
+    #[error("the audit log's hash chain is broken at row {id}")]
+    AuditChainBroken {
+        /// The first row that does not fit the chain.
+        id: u64,
+    },
 }

@@ -13,6 +13,8 @@ use sqlx::sqlite::{
 };
 use sqlx::{QueryBuilder, Row, Sqlite};
 
+mod moderation;
+
 use crate::{
     AccountStore, HistoryStore, NewAccount, StoreError, StoredAccount, StoredMessage,
     StoredRecoveryCode,

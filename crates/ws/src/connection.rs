@@ -310,7 +310,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Link<S> {
 fn close_code(reason: ErrorCode) -> u16 {
     match reason {
         ErrorCode::ShuttingDown | ErrorCode::IdleTimeout => CLOSE_GOING_AWAY,
-        ErrorCode::TooManyBadFrames | ErrorCode::TooSlow => CLOSE_POLICY,
+        ErrorCode::TooManyBadFrames
+        | ErrorCode::TooSlow
+        | ErrorCode::Kicked
+        | ErrorCode::Banned => CLOSE_POLICY,
         _ => CLOSE_NORMAL,
     }
 }

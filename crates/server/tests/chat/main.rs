@@ -16,4 +16,5 @@ mod irc_accounts;
 mod people;
 mod rooms;
 mod slow;
+mod staff;
 mod web_client;

@@ -46,7 +46,13 @@ impl TestServer {
     }
 
     /// Stops the server cleanly and starts a new one on the same data.
-    pub async fn restart(mut self) -> TestServer {
+    pub async fn restart(self) -> TestServer {
+        self.restart_with(|_| {}).await
+    }
+
+    /// [`TestServer::restart`] with a changed configuration.
+    pub async fn restart_with(mut self, change: impl FnOnce(&mut Config)) -> TestServer {
+        change(&mut self.config);
         let server = self.server.take().expect("running");
         server.shutdown().await.expect("clean shutdown");
         let server = Server::start(self.config.clone())
@@ -54,6 +60,15 @@ impl TestServer {
             .expect("server restarts");
         self.server = Some(server);
         self
+    }
+
+    /// Stops the server cleanly and hands over its data folder, to read
+    /// what it left behind.
+    pub async fn shutdown_keeping_data(mut self) -> TempDir {
+        if let Some(server) = self.server.take() {
+            server.shutdown().await.expect("clean shutdown");
+        }
+        self.data_dir
     }
 
     pub async fn shutdown(mut self) {

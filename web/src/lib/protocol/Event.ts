@@ -12,6 +12,8 @@ import type { RoomMember } from "./RoomMember";
 import type { RoomMessage } from "./RoomMessage";
 import type { RoomRole } from "./RoomRole";
 import type { RoomSummary } from "./RoomSummary";
+import type { SanctionId } from "./SanctionId";
+import type { SanctionNotice } from "./SanctionNotice";
 import type { UserId } from "./UserId";
 import type { UserSummary } from "./UserSummary";
 
@@ -334,7 +336,27 @@ req?: number, } | { "type": "pong",
 /**
  * Request number.
  */
-req?: number, } | { "type": "error" } & ErrorEvent | { "type": "closing", 
+req?: number, } | { "type": "error" } & ErrorEvent | { "type": "sanctioned" } & SanctionNotice | { "type": "sanction_recorded", 
+/**
+ * Request number.
+ */
+req?: number, 
+/**
+ * The sanction's id (for `lift_sanction`).
+ */
+id: SanctionId, 
+/**
+ * Whether the person was online and told at once.
+ */
+online: boolean, } | { "type": "wallops", 
+/**
+ * Who.
+ */
+from: Author, 
+/**
+ * Text.
+ */
+text: string, } | { "type": "closing", 
 /**
  * Why.
  */

@@ -2,6 +2,8 @@
 import type { DmAcceptance } from "./DmAcceptance";
 import type { Enter } from "./Enter";
 import type { MessageId } from "./MessageId";
+import type { Sanction } from "./Sanction";
+import type { SanctionId } from "./SanctionId";
 import type { Say } from "./Say";
 import type { SetRoom } from "./SetRoom";
 import type { UserId } from "./UserId";
@@ -207,4 +209,12 @@ limit?: number, } | { "type": "whois",
 /**
  * The nickname.
  */
-nick: string, } | { "type": "ping", });
+nick: string, } | { "type": "sanction" } & Sanction | { "type": "lift_sanction", 
+/**
+ * The sanction's id.
+ */
+id: SanctionId, } | { "type": "wallops", 
+/**
+ * Text.
+ */
+text: string, } | { "type": "ping", });

@@ -1,0 +1,483 @@
+//! Site staff and site-wide sanctions: who holds a staff role, the mutes
+//! and bans in force, and how staff actions are applied and recorded.
+//!
+//! A sanction takes effect in the hub at once — a mute is checked by the
+//! safety decision on the person's next message, a kick or a ban closes
+//! their connection after the statement of reasons — and is then written
+//! by the staff writer task, together with its entry in the hash-chained
+//! audit log, so staff never waits for the database. The writer is one
+//! task, so audit entries are chained in the order the hub decided them.
+//! At start the hub reads back the mutes and bans still in force.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use tchatche_protocol::{
+    ErrorCode, Event, Sanction, SanctionId, SanctionKind, SanctionNotice, StaffRole, UserId,
+};
+use tchatche_store::{AuditEntry, AuditStore, SanctionStore, StoreError, StoredSanction};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::ids::now_ms;
+use crate::outbox::{OutboxSender, Outgoing};
+use crate::state::{Hub, Outcome, fan_out, refuse};
+
+/// Longest reason staff may give, in characters.
+const MAX_REASON_CHARS: usize = 500;
+/// Longest timed sanction: ten years (longer is a ban for good).
+const MAX_DURATION_SECS: u32 = 10 * 365 * 24 * 3600;
+
+/// Where the hub writes sanctions and audit entries.
+pub struct StaffStores {
+    /// Sanctions.
+    pub sanctions: Arc<dyn SanctionStore>,
+    /// The audit log.
+    pub audit: Arc<dyn AuditStore>,
+}
+
+/// A mute or a ban in force.
+struct InForce {
+    kind: SanctionKind,
+    nick_key: String,
+    address: Option<IpAddr>,
+    reason: String,
+    /// Milliseconds since the Unix epoch; `None`: for good.
+    until_ms: Option<u64>,
+}
+
+impl InForce {
+    /// Whether this sanction binds someone with this nickname, connected
+    /// from `address` (`None` for staff, whom address sanctions spare: they
+    /// often share an address with the people they moderate).
+    fn binds(&self, nick_key: &str, address: Option<IpAddr>) -> bool {
+        self.nick_key == nick_key || (self.address.is_some() && self.address == address)
+    }
+
+    fn in_force_at(&self, now_ms: u64) -> bool {
+        self.until_ms.is_none_or(|until| until > now_ms)
+    }
+}
+
+/// A write for the staff writer task.
+enum StaffWrite {
+    Sanction(StoredSanction),
+    Lift { id: u64, at_ms: u64 },
+    Audit(AuditEntry),
+}
+
+/// The staff part of the hub's state.
+pub(crate) struct Staff {
+    /// Mutes and bans in force, by id. Few (hundreds), so lookups scan them.
+    in_force: HashMap<u64, InForce>,
+    /// Staff online, for `wallops`.
+    pub online: HashMap<UserId, OutboxSender>,
+    writer: Option<mpsc::UnboundedSender<StaffWrite>>,
+    writer_task: Option<JoinHandle<()>>,
+}
+
+impl Staff {
+    /// Reads the sanctions in force and starts the writer.
+    pub async fn new(stores: Option<StaffStores>) -> Result<Staff, StoreError> {
+        let mut staff = Staff {
+            in_force: HashMap::new(),
+            online: HashMap::new(),
+            writer: None,
+            writer_task: None,
+        };
+        let Some(stores) = stores else {
+            return Ok(staff);
+        };
+        for stored in stores.sanctions.sanctions_in_force(now_ms()).await? {
+            let Some(kind) = SanctionKind::parse(&stored.kind) else {
+                return Err(StoreError::Corrupt {
+                    field: "kind",
+                    value: stored.kind,
+                });
+            };
+            let address = match stored.address.as_deref().map(str::parse::<IpAddr>) {
+                None => None,
+                Some(Ok(address)) => Some(address),
+                Some(Err(_)) => {
+                    return Err(StoreError::Corrupt {
+                        field: "address",
+                        value: stored.address.unwrap_or_default(),
+                    });
+                }
+            };
+            staff.in_force.insert(
+                stored.id,
+                InForce {
+                    kind,
+                    nick_key: stored.nick_key,
+                    address,
+                    reason: stored.reason,
+                    until_ms: stored.expires_at_ms,
+                },
+            );
+        }
+        let (sender, receiver) = mpsc::unbounded_channel();
+        staff.writer = Some(sender);
+        staff.writer_task = Some(tokio::spawn(write_staff_actions(receiver, stores)));
+        Ok(staff)
+    }
+
+    /// The ban in force on this nickname or address, if any.
+    fn ban_on(&self, nick_key: &str, address: Option<IpAddr>, now_ms: u64) -> Option<&InForce> {
+        self.in_force.values().find(|sanction| {
+            sanction.kind == SanctionKind::Ban
+                && sanction.in_force_at(now_ms)
+                && sanction.binds(nick_key, address)
+        })
+    }
+
+    /// When the longest mute in force on this nickname or address ends
+    /// (milliseconds since the Unix epoch); 0: not muted.
+    pub fn muted_until(&self, nick_key: &str, address: Option<IpAddr>, now_ms: u64) -> u64 {
+        self.in_force
+            .values()
+            .filter(|sanction| {
+                sanction.kind == SanctionKind::Mute
+                    && sanction.in_force_at(now_ms)
+                    && sanction.binds(nick_key, address)
+            })
+            .filter_map(|sanction| sanction.until_ms)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Forgets the sanctions that ended.
+    pub fn forget_ended(&mut self, now_ms: u64) {
+        self.in_force
+            .retain(|_, sanction| sanction.in_force_at(now_ms));
+    }
+
+    fn write(&self, write: StaffWrite) {
+        if let Some(writer) = &self.writer {
+            // The task ends only when this sender is dropped.
+            let _ = writer.send(write);
+        }
+    }
+
+    /// Stops the writer once it has written everything queued; the hub
+    /// awaits this at shutdown so no sanction or audit entry is lost.
+    pub fn close_writer(&mut self) -> Option<JoinHandle<()>> {
+        self.writer = None;
+        self.writer_task.take()
+    }
+}
+
+/// The staff writer: records sanctions and appends audit entries, one at a
+/// time, in the order the hub decided them. A failed write is logged; the
+/// sanction stays applied in the hub.
+async fn write_staff_actions(
+    mut receiver: mpsc::UnboundedReceiver<StaffWrite>,
+    stores: StaffStores,
+) {
+    while let Some(write) = receiver.recv().await {
+        let outcome = match &write {
+            StaffWrite::Sanction(sanction) => stores.sanctions.record_sanction(sanction).await,
+            StaffWrite::Lift { id, at_ms } => stores
+                .sanctions
+                .lift_sanction(*id, *at_ms)
+                .await
+                .map(|_| ()),
+            StaffWrite::Audit(entry) => stores.audit.append_audit(entry).await.map(|_| ()),
+        };
+        if let Err(error) = outcome {
+            tracing::error!(error = %error, "recording a staff action failed");
+        }
+    }
+}
+
+/// The address sanctions may bind a person by: theirs, unless they are staff.
+fn sanctionable_address(
+    session: &crate::state::Session,
+    person: &crate::state::Person,
+) -> Option<IpAddr> {
+    person.staff.is_none().then(|| session.info.peer.ip())
+}
+
+/// Milliseconds to wait until `until_ms`, at least 1.
+fn millis_until(until_ms: u64, now_ms: u64) -> u64 {
+    until_ms.saturating_sub(now_ms).max(1)
+}
+
+impl Hub {
+    /// The staff role of the person behind `id`, or `not_staff`.
+    fn staff_role(
+        &self,
+        id: UserId,
+        req: Option<u32>,
+    ) -> Result<StaffRole, tchatche_protocol::ErrorEvent> {
+        self.person(id, req)?
+            .staff
+            .ok_or_else(|| refuse(req, ErrorCode::NotStaff))
+    }
+
+    /// Entry's check: a guest may not take a staff nickname, and nobody
+    /// banned enters. `address` is `None` for staff (see [`InForce::binds`]).
+    /// `Err` carries the refusal.
+    pub(crate) fn entry_sanction_check(
+        &self,
+        req: Option<u32>,
+        nick_key: &str,
+        member: bool,
+        address: Option<IpAddr>,
+    ) -> Outcome {
+        if !member && self.settings.staff.contains_key(nick_key) {
+            return Err(refuse(req, ErrorCode::NicknameReserved));
+        }
+        let now = now_ms();
+        if let Some(ban) = self.staff.ban_on(nick_key, address, now) {
+            let mut error = refuse(req, ErrorCode::Banned).with_detail(ban.reason.clone());
+            if let Some(until) = ban.until_ms {
+                error = error.with_retry_after_ms(millis_until(until, now));
+            }
+            return Err(error);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn sanction(&mut self, id: UserId, req: Option<u32>, sanction: Sanction) -> Outcome {
+        let rank = self.staff_role(id, req)?;
+        let invalid = |field: &str| refuse(req, ErrorCode::InvalidField).with_detail(field);
+        let reason = sanction.reason.trim().to_owned();
+        if reason.is_empty() {
+            return Err(refuse(req, ErrorCode::MissingField).with_detail("reason"));
+        }
+        if reason.chars().count() > MAX_REASON_CHARS {
+            return Err(invalid("reason"));
+        }
+        let duration = match (sanction.kind, sanction.duration_secs) {
+            (SanctionKind::Warning | SanctionKind::Kick, None) | (SanctionKind::Ban, None) => None,
+            (SanctionKind::Warning | SanctionKind::Kick, Some(_)) => {
+                return Err(invalid("duration_secs"));
+            }
+            (SanctionKind::Mute, None) => {
+                return Err(refuse(req, ErrorCode::MissingField).with_detail("duration_secs"));
+            }
+            (SanctionKind::Mute | SanctionKind::Ban, Some(secs)) => {
+                if secs == 0 || secs > MAX_DURATION_SECS {
+                    return Err(invalid("duration_secs"));
+                }
+                Some(secs)
+            }
+        };
+        let nick_key = tchatche_safety::nickname::nickname_key(sanction.nick.trim());
+        let target = self.nicknames.get(&nick_key).copied();
+        let target_role = match target {
+            Some(target) => self.person(target, req)?.staff,
+            None => self.settings.staff.get(&nick_key).copied(),
+        };
+        if target_role.is_some_and(|role| role >= rank) {
+            return Err(refuse(req, ErrorCode::TargetIsStaff));
+        }
+        let timed = matches!(sanction.kind, SanctionKind::Mute | SanctionKind::Ban);
+        if sanction.address == Some(true) && !timed {
+            return Err(invalid("address"));
+        }
+        let needs_online = !timed || sanction.address == Some(true);
+        if target.is_none() && needs_online {
+            return Err(refuse(req, ErrorCode::UserNotFound));
+        }
+        let address = match (target, sanction.address) {
+            (Some(target), Some(true)) => self.sessions.get(&target).map(|s| s.info.peer.ip()),
+            _ => None,
+        };
+        let nick = match target {
+            Some(target) => self.person(target, req)?.nick.clone(),
+            None => sanction.nick.trim().to_owned(),
+        };
+        let actor = self.person(id, req)?.nick.clone();
+        let now = now_ms();
+        let sanction_id = self.ids.next(now);
+        let until_ms = duration.map(|secs| now + u64::from(secs) * 1000);
+        let notice = SanctionNotice {
+            id: SanctionId(sanction_id),
+            kind: sanction.kind,
+            reason: reason.clone(),
+            until: until_ms,
+            appeal: self.settings.appeal.clone(),
+        };
+
+        // Apply.
+        if timed {
+            self.staff.in_force.insert(
+                sanction_id,
+                InForce {
+                    kind: sanction.kind,
+                    nick_key: nick_key.clone(),
+                    address,
+                    reason: reason.clone(),
+                    until_ms,
+                },
+            );
+        }
+        let bound: Vec<UserId> = self
+            .sessions
+            .iter()
+            .filter(|(_, session)| {
+                session.person.as_ref().is_some_and(|person| {
+                    person.nick_key == nick_key
+                        || (address.is_some()
+                            && person.staff.is_none()
+                            && Some(session.info.peer.ip()) == address)
+                })
+            })
+            .map(|(session_id, _)| *session_id)
+            .collect();
+        for &person_id in &bound {
+            self.send(person_id, Event::Sanctioned(notice.clone()));
+            match sanction.kind {
+                SanctionKind::Warning => {}
+                SanctionKind::Mute => self.refresh_mute(person_id, now),
+                SanctionKind::Kick | SanctionKind::Ban => {
+                    let reason = if sanction.kind == SanctionKind::Ban {
+                        ErrorCode::Banned
+                    } else {
+                        ErrorCode::Kicked
+                    };
+                    if let Some(session) = self.sessions.get(&person_id) {
+                        session.outbox.finish(reason);
+                    }
+                    self.to_close.push(person_id);
+                }
+            }
+        }
+
+        // Record.
+        let address_text = address.map(|address| address.to_string());
+        self.staff.write(StaffWrite::Sanction(StoredSanction {
+            id: sanction_id,
+            kind: sanction.kind.as_str().to_owned(),
+            nick: nick.clone(),
+            nick_key,
+            address: address_text.clone(),
+            reason: reason.clone(),
+            by_nick: actor.clone(),
+            created_at_ms: now,
+            expires_at_ms: until_ms,
+            lifted_at_ms: None,
+        }));
+        let mut detail = format!("sanction {sanction_id}");
+        if let Some(secs) = duration {
+            detail.push_str(&format!("; {secs} s"));
+        } else if sanction.kind == SanctionKind::Ban {
+            detail.push_str("; for good");
+        }
+        if let Some(address) = &address_text {
+            detail.push_str(&format!("; address {address}"));
+        }
+        detail.push_str(&format!("; reason: {reason}"));
+        self.staff.write(StaffWrite::Audit(AuditEntry {
+            at_ms: now,
+            actor: actor.clone(),
+            action: format!("sanction.{}", sanction.kind.as_str()),
+            subject: nick.clone(),
+            detail,
+        }));
+        tracing::info!(
+            staff = %actor,
+            target = %nick,
+            kind = sanction.kind.as_str(),
+            id = sanction_id,
+            online = !bound.is_empty(),
+            "sanction"
+        );
+        self.send(
+            id,
+            Event::SanctionRecorded {
+                req,
+                id: SanctionId(sanction_id),
+                online: !bound.is_empty(),
+            },
+        );
+        Ok(())
+    }
+
+    pub(crate) fn lift_sanction(
+        &mut self,
+        id: UserId,
+        req: Option<u32>,
+        SanctionId(sanction_id): SanctionId,
+    ) -> Outcome {
+        self.staff_role(id, req)?;
+        let now = now_ms();
+        let Some(lifted) = self
+            .staff
+            .in_force
+            .remove(&sanction_id)
+            .filter(|sanction| sanction.in_force_at(now))
+        else {
+            return Err(refuse(req, ErrorCode::SanctionNotFound));
+        };
+        let bound: Vec<UserId> = self
+            .sessions
+            .iter()
+            .filter(|(_, session)| {
+                session.person.as_ref().is_some_and(|person| {
+                    lifted.binds(&person.nick_key, sanctionable_address(session, person))
+                })
+            })
+            .map(|(session_id, _)| *session_id)
+            .collect();
+        for person_id in bound {
+            self.refresh_mute(person_id, now);
+        }
+        let actor = self.person(id, req)?.nick.clone();
+        self.staff.write(StaffWrite::Lift {
+            id: sanction_id,
+            at_ms: now,
+        });
+        self.staff.write(StaffWrite::Audit(AuditEntry {
+            at_ms: now,
+            actor: actor.clone(),
+            action: format!("lift.{}", lifted.kind.as_str()),
+            subject: lifted.nick_key.clone(),
+            detail: format!("sanction {sanction_id}"),
+        }));
+        tracing::info!(staff = %actor, id = sanction_id, "sanction lifted");
+        self.send(id, Event::Ok { req });
+        Ok(())
+    }
+
+    /// Sets a person's cached mute from the sanctions in force.
+    pub(crate) fn refresh_mute(&mut self, id: UserId, now_ms: u64) {
+        let Some(session) = self.sessions.get(&id) else {
+            return;
+        };
+        let Some(person) = &session.person else {
+            return;
+        };
+        let until = self.staff.muted_until(
+            &person.nick_key,
+            sanctionable_address(session, person),
+            now_ms,
+        );
+        if let Some(person) = self
+            .sessions
+            .get_mut(&id)
+            .and_then(|session| session.person.as_mut())
+        {
+            person.muted_until_ms = until;
+        }
+    }
+
+    pub(crate) fn wallops(&mut self, id: UserId, req: Option<u32>, text: String) -> Outcome {
+        self.staff_role(id, req)?;
+        let text = text.trim().to_owned();
+        if text.is_empty() {
+            return Err(refuse(req, ErrorCode::MessageEmpty));
+        }
+        if text.chars().count() > self.settings.max_body_chars as usize {
+            return Err(refuse(req, ErrorCode::MessageTooLong));
+        }
+        let from = self.person(id, req)?.author(id);
+        let frame = Outgoing::new(Event::Wallops { from, text });
+        fan_out(self.staff.online.iter(), &frame, &mut self.to_close);
+        self.acknowledge(id, req);
+        Ok(())
+    }
+}

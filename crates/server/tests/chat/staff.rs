@@ -1,0 +1,481 @@
+//! Site staff and site-wide sanctions, across both transports: a moderator
+//! on the web or on IRC warns, mutes, kicks (IRC `KILL`) and bans; the
+//! person gets a statement of reasons and the sanction holds at once,
+//! across reconnections and restarts; staff talk to each other with
+//! `WALLOPS`; every staff action lands in the hash-chained audit log.
+
+use serde_json::json;
+use tchatche_protocol::{Event, SanctionId, SanctionKind, StaffRole};
+use tchatche_store::{AuditStore, SqliteStore};
+
+use crate::support::{Client, IrcClient, TestServer, cheap_hashing_server, error_code};
+
+const PASSWORD: &str = "le phare éclaire la baie 7";
+
+/// A server whose configuration names `Vigie` moderator and `Gardien`
+/// administrator; both registered before the restart that lists them
+/// (staff nicknames must be registered before they are listed).
+async fn staff_server() -> TestServer {
+    let server = cheap_hashing_server().await;
+    for nick in ["Vigie", "Gardien"] {
+        let (client, _) = server.member(nick, 40, PASSWORD).await;
+        drop(client);
+    }
+    server
+        .restart_with(|config| {
+            config.staff.moderators = vec!["vigie".into()];
+            config.staff.administrators = vec!["GARDIEN".into(), "Fantome".into()];
+            config.staff.appeal = "Appel : moderation@example.org".into();
+        })
+        .await
+}
+
+/// An IRC user logged in as a member with `PASS account:password`.
+async fn irc_member(server: &TestServer, nick: &str) -> IrcClient {
+    let mut client = server.irc().await;
+    client.nick = nick.to_owned();
+    client.send(&format!("PASS :{nick}:{PASSWORD}")).await;
+    client.send(&format!("NICK {nick}")).await;
+    client.send(&format!("USER {nick} 0 * :{nick}")).await;
+    client.numeric("001").await;
+    client
+}
+
+async fn sanction(staff: &mut Client, command: serde_json::Value) -> SanctionId {
+    match staff.request(command).await {
+        Event::SanctionRecorded { id, .. } => id,
+        other => panic!("sanction refused: {other:?}"),
+    }
+}
+
+/// Waits for the three NOTICEs of a statement of reasons and returns them.
+async fn statement(client: &mut IrcClient) -> Vec<String> {
+    let mut lines = Vec::new();
+    for what in ["Modération, sanction", "Moderation, sanction", "Appel :"] {
+        lines.push(
+            client
+                .expect(what, |l| l.contains(" NOTICE ") && l.contains(what))
+                .await,
+        );
+    }
+    lines
+}
+
+#[tokio::test]
+async fn a_muted_irc_user_cannot_speak_until_the_mute_is_lifted_even_after_reconnecting() {
+    let server = staff_server().await;
+    let mut vigie = server.logged_in("Vigie", PASSWORD).await;
+    let mut web = server.guest("Webby", 30).await;
+    web.join("paris").await;
+    let mut relou = server.irc_user("Relou", "30 H 75").await;
+    relou.send("JOIN #paris").await;
+    relou.numeric("366").await;
+
+    let id = sanction(
+        &mut vigie,
+        json!({"type": "sanction", "nick": "relou", "kind": "mute",
+               "duration_secs": 600, "reason": "Insultes répétées dans #paris"}),
+    )
+    .await;
+    let notices = statement(&mut relou).await;
+    assert!(
+        notices[0].contains(&format!("sanction {id}"))
+            && notices[0].contains("muet jusqu'au")
+            && notices[0].contains("Insultes répétées dans #paris"),
+        "{notices:?}"
+    );
+    assert!(notices[1].contains("You are muted until"), "{notices:?}");
+
+    // Muted in rooms and in private, with the right numeric each time.
+    relou.send("PRIVMSG #paris :encore").await;
+    let refused = relou.numeric("404").await;
+    assert!(
+        refused.contains("#paris") && refused.contains("muted"),
+        "{refused}"
+    );
+    relou.send("PRIVMSG Webby :psst").await;
+    let refused = relou.numeric("404").await;
+    assert!(refused.contains("Webby"), "{refused}");
+    web.assert_none_before_pong("a muted person's words", |event| {
+        matches!(event, Event::Message(_) | Event::Dm(_))
+    })
+    .await;
+
+    // Reconnecting with the same nickname does not shed the mute.
+    relou.send("QUIT").await;
+    relou.expect("the close", |l| l.starts_with("ERROR")).await;
+    let mut relou = loop {
+        let mut client = server.irc().await;
+        client.nick = "Relou".into();
+        client.send("NICK Relou").await;
+        client.send("USER r 0 * :30 H 75").await;
+        let line = client
+            .expect("001 or 433", |l| l.contains(" 001 ") || l.contains(" 433 "))
+            .await;
+        if line.contains(" 001 ") {
+            break client;
+        }
+    };
+    relou.send("JOIN #paris").await;
+    relou.numeric("366").await;
+    relou.send("PRIVMSG #paris :et maintenant ?").await;
+    relou.numeric("404").await;
+
+    // Lifted: words flow again.
+    let lifted = vigie
+        .request(json!({"type": "lift_sanction", "id": id}))
+        .await;
+    assert!(matches!(lifted, Event::Ok { .. }), "{lifted:?}");
+    let again = vigie
+        .request(json!({"type": "lift_sanction", "id": id}))
+        .await;
+    assert_eq!(error_code(&again), "sanction_not_found");
+    relou.send("PRIVMSG #paris :pardon").await;
+    web.expect_message("paris", "pardon").await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn kill_and_ban_put_an_irc_user_out_and_a_ban_holds_across_a_restart() {
+    let server = staff_server().await;
+    let mut vigie = irc_member(&server, "Vigie").await;
+    vigie.numeric("381").await;
+    let mut web = server.guest("Webby", 30).await;
+    web.join("paris").await;
+    let mut relou = server.irc_user("Relou", "30 H 75").await;
+    relou.send("JOIN #paris").await;
+    relou.numeric("366").await;
+    web.expect("Relou joining", |e| matches!(e, Event::MemberJoined { .. }))
+        .await;
+
+    // KILL from IRC: a kick sanction with its statement, then the close.
+    vigie.send("KILL Relou :Spam de liens").await;
+    vigie
+        .expect("the KILL confirmation", |l| {
+            l.contains(" NOTICE ") && l.contains("Relou") && l.contains("sanction")
+        })
+        .await;
+    let notices = statement(&mut relou).await;
+    assert!(notices[0].contains("sorti du site"), "{notices:?}");
+    assert!(notices[1].contains("Reason: Spam de liens"), "{notices:?}");
+    let closing = relou.expect("the close", |l| l.starts_with("ERROR")).await;
+    assert!(closing.contains("Moderators removed you"), "{closing}");
+    web.expect(
+        "Relou leaving",
+        |e| matches!(e, Event::MemberLeft { nick, .. } if nick == "Relou"),
+    )
+    .await;
+
+    // A kick lets them back; a ban does not.
+    let mut relou = server.irc_user("Relou", "30 H 75").await;
+    let mut gardien = server.logged_in("Gardien", PASSWORD).await;
+    sanction(
+        &mut gardien,
+        json!({"type": "sanction", "nick": "Relou", "kind": "ban",
+               "duration_secs": 86_400, "reason": "Récidive après exclusion"}),
+    )
+    .await;
+    let notices = statement(&mut relou).await;
+    assert!(
+        notices[1].contains("You are banned from the site until"),
+        "{notices:?}"
+    );
+    let closing = relou.expect("the close", |l| l.starts_with("ERROR")).await;
+    assert!(closing.contains("Moderators banned you"), "{closing}");
+
+    async fn refused_entry(server: &TestServer) -> String {
+        let mut client = server.irc().await;
+        client.nick = "Relou".into();
+        client.send("NICK Relou").await;
+        client.send("USER r 0 * :30 H 75").await;
+        let banned = client.numeric("465").await;
+        client.expect("the close", |l| l.starts_with("ERROR")).await;
+        banned
+    }
+    let banned = refused_entry(&server).await;
+    assert!(
+        banned.contains("until") && banned.contains("Reason: Récidive après exclusion"),
+        "{banned}"
+    );
+    // On the web too, with the reason and when it ends.
+    let mut web_relou = server.client().await;
+    let refusal = web_relou.enter("RELOU", 30, "homme", "75").await;
+    assert_eq!(error_code(&refusal), "banned");
+    let Event::Error(error) = &refusal else {
+        unreachable!()
+    };
+    assert_eq!(error.detail.as_deref(), Some("Récidive après exclusion"));
+    let left = error.retry_after_ms.expect("when the ban ends");
+    assert!(left > 86_000_000 && left <= 86_400_000, "{left}");
+
+    drop((vigie, web, gardien, web_relou));
+    let server = server.restart().await;
+    refused_entry(&server).await;
+
+    // Every staff action is in the audit log, and its chain holds.
+    let data_dir = server.shutdown_keeping_data().await;
+    let store = SqliteStore::open(data_dir.path()).await.unwrap();
+    let log = store.audit_log().await.unwrap();
+    let actions: Vec<(&str, &str, &str)> = log
+        .iter()
+        .map(|row| {
+            (
+                row.entry.actor.as_str(),
+                row.entry.action.as_str(),
+                row.entry.subject.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("Vigie", "sanction.kick", "Relou"),
+            ("Gardien", "sanction.ban", "Relou")
+        ]
+    );
+    assert!(log[1].entry.detail.contains("86400 s"), "{:?}", log[1]);
+    assert_eq!(store.verify_audit().await.unwrap(), 2);
+    store.close().await;
+}
+
+#[tokio::test]
+async fn only_staff_may_sanction_and_only_someone_of_higher_rank_may_sanction_staff() {
+    let server = staff_server().await;
+    let mut guest = server.guest("Curieux", 30).await;
+    let mut vigie = server.logged_in("Vigie", PASSWORD).await;
+    let mut gardien = server.logged_in("Gardien", PASSWORD).await;
+    let mute = |nick: &str| {
+        json!({"type": "sanction", "nick": nick, "kind": "mute",
+               "duration_secs": 60, "reason": "test"})
+    };
+
+    assert_eq!(error_code(&guest.request(mute("Vigie")).await), "not_staff");
+    assert_eq!(
+        error_code(
+            &guest
+                .request(json!({"type": "wallops", "text": "salut"}))
+                .await
+        ),
+        "not_staff"
+    );
+    assert_eq!(
+        error_code(&vigie.request(mute("Gardien")).await),
+        "target_is_staff"
+    );
+    assert_eq!(
+        error_code(&vigie.request(mute("Vigie")).await),
+        "target_is_staff"
+    );
+    // The rank holds for staff who are offline too.
+    assert_eq!(
+        error_code(&vigie.request(mute("Fantome")).await),
+        "target_is_staff"
+    );
+    sanction(&mut gardien, mute("Vigie")).await;
+    match vigie
+        .expect("the statement", |e| matches!(e, Event::Sanctioned(_)))
+        .await
+    {
+        Event::Sanctioned(notice) => {
+            assert_eq!(notice.kind, SanctionKind::Mute);
+            assert_eq!(notice.appeal, "Appel : moderation@example.org");
+            assert!(notice.until.is_some());
+        }
+        _ => unreachable!(),
+    }
+
+    // Bad requests are named precisely.
+    let cases = [
+        (
+            json!({"type": "sanction", "nick": "Curieux", "kind": "mute", "reason": "x"}),
+            "missing_field",
+            "duration_secs",
+        ),
+        (
+            json!({"type": "sanction", "nick": "Curieux", "kind": "warning", "reason": "  "}),
+            "missing_field",
+            "reason",
+        ),
+        (
+            json!({"type": "sanction", "nick": "Curieux", "kind": "kick", "reason": "x",
+                "duration_secs": 60}),
+            "invalid_field",
+            "duration_secs",
+        ),
+        (
+            json!({"type": "sanction", "nick": "Curieux", "kind": "warning", "reason": "x",
+                "address": true}),
+            "invalid_field",
+            "address",
+        ),
+        (
+            json!({"type": "sanction", "nick": "Curieux", "kind": "ban", "reason": "x",
+                "duration_secs": 0}),
+            "invalid_field",
+            "duration_secs",
+        ),
+    ];
+    for (command, code, detail) in cases {
+        let refusal = gardien.request(command.clone()).await;
+        assert_eq!(error_code(&refusal), code, "{command}");
+        let Event::Error(error) = refusal else {
+            unreachable!()
+        };
+        assert_eq!(error.detail.as_deref(), Some(detail), "{command}");
+    }
+    let absent = json!({"type": "sanction", "nick": "Personne", "kind": "warning",
+                        "reason": "x"});
+    assert_eq!(error_code(&gardien.request(absent).await), "user_not_found");
+    // An offline nickname may be banned ahead of time.
+    let ahead = gardien
+        .request(json!({"type": "sanction", "nick": "Absent", "kind": "ban",
+                        "reason": "Menaces en message privé"}))
+        .await;
+    assert!(
+        matches!(ahead, Event::SanctionRecorded { online: false, .. }),
+        "{ahead:?}"
+    );
+    let mut absent = server.client().await;
+    let refusal = absent.enter("Absent", 30, "homme", "75").await;
+    assert_eq!(error_code(&refusal), "banned");
+    let Event::Error(error) = refusal else {
+        unreachable!()
+    };
+    assert_eq!(error.retry_after_ms, None, "a ban for good");
+
+    // A staff nickname cannot be taken by a guest, registered or not.
+    let mut taker = server.client().await;
+    assert_eq!(
+        error_code(&taker.enter("Fantome", 30, "homme", "75").await),
+        "nickname_reserved"
+    );
+    assert_eq!(
+        error_code(&taker.enter("vigie", 30, "homme", "75").await),
+        "password_required"
+    );
+
+    // Over IRC, the refusals are numerics.
+    let mut irc = server.irc_user("Ircy", "30 H 69").await;
+    irc.send("KILL Curieux :dehors").await;
+    irc.numeric("481").await;
+    irc.send("WALLOPS :coucou").await;
+    irc.numeric("481").await;
+    irc.send("KILL Curieux").await;
+    irc.numeric("461").await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn wallops_reach_every_member_of_staff_and_nobody_else_and_whois_shows_the_role() {
+    let server = staff_server().await;
+    let mut vigie = irc_member(&server, "Vigie").await;
+    let mut gardien = server.logged_in("Gardien", PASSWORD).await;
+    let mut guest = server.guest("Curieux", 30).await;
+    let mut irc_guest = server.irc_user("Ircy", "30 H 69").await;
+
+    vigie.send("WALLOPS :Raid en cours sur #paris").await;
+    let echo = vigie
+        .expect("the WALLOPS echo", |l| l.contains(" WALLOPS "))
+        .await;
+    assert!(
+        echo.starts_with(":Vigie!") && echo.ends_with(":Raid en cours sur #paris"),
+        "{echo}"
+    );
+    match gardien
+        .expect("wallops", |e| matches!(e, Event::Wallops { .. }))
+        .await
+    {
+        Event::Wallops { from, text } => {
+            assert_eq!(from.nick, "Vigie");
+            assert_eq!(text, "Raid en cours sur #paris");
+        }
+        _ => unreachable!(),
+    }
+    guest
+        .assert_none_before_pong("wallops", |e| matches!(e, Event::Wallops { .. }))
+        .await;
+    let lines = irc_guest.lines_before_sync().await;
+    assert!(!lines.iter().any(|l| l.contains("WALLOPS")), "{lines:?}");
+
+    // Staff are recognisable: WHOIS 313, and the badge in the profile.
+    irc_guest.send("WHOIS Vigie").await;
+    let operator = irc_guest.numeric("313").await;
+    assert!(
+        operator.contains("is a moderator of this site"),
+        "{operator}"
+    );
+    irc_guest.send("WHOIS Ircy").await;
+    let lines = irc_guest
+        .expect("end of WHOIS", |l| l.contains(" 318 "))
+        .await;
+    assert!(!lines.contains(" 313 "));
+    match guest
+        .request(json!({"type": "whois", "nick": "gardien"}))
+        .await
+    {
+        Event::UserInfo { user, .. } => assert_eq!(user.staff, Some(StaffRole::Administrator)),
+        other => panic!("{other:?}"),
+    }
+    vigie.send("MODE Vigie").await;
+    assert!(vigie.numeric("221").await.ends_with("+io"));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_web_guest_is_warned_then_banned_with_their_address() {
+    let server = staff_server().await;
+    let mut gardien = server.logged_in("Gardien", PASSWORD).await;
+    let mut troll = server.guest("Troll", 30).await;
+    let mut bystander = server.guest("Voisin", 30).await;
+
+    let warned = gardien
+        .request(
+            json!({"type": "sanction", "nick": "Troll", "kind": "warning",
+                        "reason": "Propos déplacés"}),
+        )
+        .await;
+    assert!(
+        matches!(warned, Event::SanctionRecorded { online: true, .. }),
+        "{warned:?}"
+    );
+    match troll
+        .expect("the warning", |e| matches!(e, Event::Sanctioned(_)))
+        .await
+    {
+        Event::Sanctioned(notice) => {
+            assert_eq!(notice.kind, SanctionKind::Warning);
+            assert_eq!(notice.reason, "Propos déplacés");
+            assert_eq!(notice.until, None);
+        }
+        _ => unreachable!(),
+    }
+
+    // A ban with the address: everyone at it leaves, staff excepted (the
+    // test's clients all share 127.0.0.1), and nobody there enters again.
+    sanction(
+        &mut gardien,
+        json!({"type": "sanction", "nick": "Troll", "kind": "ban", "duration_secs": 3600,
+               "reason": "Harcèlement", "address": true}),
+    )
+    .await;
+    match troll
+        .expect("the statement", |e| matches!(e, Event::Sanctioned(_)))
+        .await
+    {
+        Event::Sanctioned(notice) => assert_eq!(notice.kind, SanctionKind::Ban),
+        _ => unreachable!(),
+    }
+    assert_eq!(troll.expect_closed().await.as_deref(), Some("banned"));
+    assert_eq!(bystander.expect_closed().await.as_deref(), Some("banned"));
+    let mut again = server.client().await;
+    assert_eq!(
+        error_code(&again.enter("Autrenom", 30, "femme", "13").await),
+        "banned"
+    );
+    // Staff still work from the same address.
+    let pong = gardien.request(json!({"type": "ping"})).await;
+    assert!(matches!(pong, Event::Pong { .. }));
+    let vigie = server.logged_in("Vigie", PASSWORD).await;
+    drop(vigie);
+    server.shutdown().await;
+}
