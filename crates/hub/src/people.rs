@@ -219,7 +219,7 @@ impl Hub {
         match assess_dm(&DmFacts {
             body: &body,
             max_body_chars: self.settings.max_body_chars,
-            sender_muted_for: sender.muted_for(now_ms()),
+            sender_muted_for: sender.muted_for(),
             sender_band: sender.band,
             recipient_band: recipient.band,
             recipient_accepts: recipient.accepts,

@@ -308,7 +308,7 @@ impl Hub {
         let verdict = assess_room_message(&RoomMessageFacts {
             body: &say.body,
             max_body_chars,
-            sender_muted_for: person.muted_for(now_ms()),
+            sender_muted_for: person.muted_for(),
             room_moderated: room.flags.moderated,
             sender_may_speak_when_moderated: member.role != RoomRole::Member,
             slow_mode: std::time::Duration::from_secs(u64::from(room.flags.slow_mode_secs)),

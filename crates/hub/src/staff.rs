@@ -40,6 +40,8 @@ pub struct StaffStores {
 /// A mute or a ban in force.
 struct InForce {
     kind: SanctionKind,
+    /// The nickname as the person had it, for the audit log.
+    nick: String,
     nick_key: String,
     address: Option<IpAddr>,
     reason: String,
@@ -110,6 +112,7 @@ impl Staff {
                 stored.id,
                 InForce {
                     kind,
+                    nick: stored.nick,
                     nick_key: stored.nick_key,
                     address,
                     reason: stored.reason,
@@ -308,6 +311,7 @@ impl Hub {
                 sanction_id,
                 InForce {
                     kind: sanction.kind,
+                    nick: nick.clone(),
                     nick_key: nick_key.clone(),
                     address,
                     reason: reason.clone(),
@@ -435,7 +439,7 @@ impl Hub {
             at_ms: now,
             actor: actor.clone(),
             action: format!("lift.{}", lifted.kind.as_str()),
-            subject: lifted.nick_key.clone(),
+            subject: lifted.nick.clone(),
             detail: format!("sanction {sanction_id}"),
         }));
         tracing::info!(staff = %actor, id = sanction_id, "sanction lifted");

@@ -103,8 +103,13 @@ impl Person {
         }
     }
 
-    /// How long this person stays muted at `now_ms`, if they are.
-    pub fn muted_for(&self, now_ms: u64) -> Option<std::time::Duration> {
+    /// How long this person stays muted, if they are (the clock is read
+    /// only for someone who was muted).
+    pub fn muted_for(&self) -> Option<std::time::Duration> {
+        if self.muted_until_ms == 0 {
+            return None;
+        }
+        let now_ms = crate::ids::now_ms();
         (self.muted_until_ms > now_ms)
             .then(|| std::time::Duration::from_millis(self.muted_until_ms - now_ms))
     }
