@@ -6,7 +6,7 @@
 // exact process it started — never by name: other servers may run here.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -119,6 +119,18 @@ export class TchatcheServer {
     const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
     await exited;
     clearTimeout(timer);
+  }
+
+  /**
+   * Has the next `start` read this configuration file (written into the
+   * data folder, named by `TCHATCHE_CONFIG`): for settings no environment
+   * variable sets, such as `[staff]`.
+   * @param {string} toml
+   */
+  configure(toml) {
+    const path = join(this.dataRoot, 'tchatche.toml');
+    writeFileSync(path, toml);
+    this.env = { ...this.env, TCHATCHE_CONFIG: path };
   }
 
   /** Stops the server and removes its data folder. */

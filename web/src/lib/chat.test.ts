@@ -3,7 +3,9 @@ import {
   applyEvent,
   emptyChat,
   enqueue,
+  expireMute,
   expireTyping,
+  isMuted,
   linkLost,
   markRead,
   MAX_KEPT_MESSAGES,
@@ -12,7 +14,7 @@ import {
   type ChatState,
 } from './chat';
 import type { Event } from './protocol/Event';
-import { directMessage, room, roomMessage, user } from './testing/fixtures';
+import { directMessage, room, roomMessage, sanctionNotice, user } from './testing/fixtures';
 
 const alice = user('1001', 'Alice');
 const bob = user('1002', 'Bob', { gender: 'homme' });
@@ -288,5 +290,50 @@ describe('outgoing messages across a drop', () => {
     const notices = apply(state, { type: 'room_removed', room: 'paris' });
     expect(state.rooms.paris.presence).toBe('gone');
     expect(notices).toEqual([{ kind: 'room_gone', slug: 'paris' }]);
+  });
+});
+
+describe('sanctions', () => {
+  it('pass the statement of reasons on, and a mute says until when', () => {
+    const state = entered();
+    const warning = sanctionNotice('7001', 'warning');
+    expect(apply(state, { type: 'sanctioned', ...warning })).toEqual([{ kind: 'sanctioned', notice: warning }]);
+    expect(state.mutedUntil).toBeNull();
+    const mute = sanctionNotice('7002', 'mute', { until: NOW + 3_600_000 });
+    expect(apply(state, { type: 'sanctioned', ...mute })).toEqual([{ kind: 'sanctioned', notice: mute }]);
+    expect(state.mutedUntil).toBe(NOW + 3_600_000);
+    expect(isMuted(state, NOW)).toBe(true);
+  });
+
+  it('learn how long a mute still holds from a refusal, and forget it when its time is up', () => {
+    const state = entered();
+    apply(state, {
+      type: 'error',
+      req: 4,
+      code: 'muted',
+      message_fr: 'La modération vous a rendu muet.',
+      message_en: 'Moderators muted you.',
+      retry_after_ms: 90_000,
+    });
+    expect(state.mutedUntil).toBe(NOW + 90_000);
+    expect(expireMute(state, NOW + 89_999)).toBe(false);
+    expect(isMuted(state, NOW + 89_999)).toBe(true);
+    expect(expireMute(state, NOW + 90_000)).toBe(true);
+    expect(state.mutedUntil).toBeNull();
+    expect(isMuted(state, NOW + 90_000)).toBe(false);
+  });
+
+  it('ignore other refusals', () => {
+    const state = entered();
+    apply(state, { type: 'error', code: 'slow_mode', message_fr: '', message_en: '', retry_after_ms: 5000 });
+    expect(state.mutedUntil).toBeNull();
+  });
+
+  it('pass messages between staff on', () => {
+    const state = entered();
+    const from = { id: '1009', nick: 'Vigie', member: true };
+    expect(apply(state, { type: 'wallops', from, text: 'Raid sur #paris' })).toEqual([
+      { kind: 'wallops', from, text: 'Raid sur #paris' },
+    ]);
   });
 });

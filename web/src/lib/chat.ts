@@ -16,6 +16,7 @@ import type { RoomMember } from './protocol/RoomMember';
 import type { RoomMessage } from './protocol/RoomMessage';
 import type { RoomRole } from './protocol/RoomRole';
 import type { RoomSummary } from './protocol/RoomSummary';
+import type { SanctionNotice } from './protocol/SanctionNotice';
 import type { UserId } from './protocol/UserId';
 import type { UserSummary } from './protocol/UserSummary';
 
@@ -106,6 +107,12 @@ export interface ChatState {
   focus: Focus;
   /** The page is visible and the focused panel shown. */
   attentive: boolean;
+  /**
+   * A moderator's mute holds until then (ms since the epoch), as its
+   * statement or the last `muted` refusal said; `null`: not muted, as far
+   * as the client knows (a lifted mute is not announced: the server decides).
+   */
+  mutedUntil: number | null;
   nextLocalId: number;
 }
 
@@ -121,6 +128,7 @@ export function emptyChat(): ChatState {
     conversations: {},
     focus: null,
     attentive: true,
+    mutedUntil: null,
     nextLocalId: 1,
   };
 }
@@ -129,7 +137,11 @@ export function emptyChat(): ChatState {
 export type Notice =
   | { kind: 'mention'; message: RoomMessage; joined: boolean }
   | { kind: 'dm'; message: DirectMessage }
-  | { kind: 'room_gone'; slug: string };
+  | { kind: 'room_gone'; slug: string }
+  /** A moderator's statement of reasons, for me. */
+  | { kind: 'sanctioned'; notice: SanctionNotice }
+  /** A message between staff (only staff receive them). */
+  | { kind: 'wallops'; from: Author; text: string };
 
 export function isMine(state: ChatState, id: UserId): boolean {
   return state.myIds.includes(id);
@@ -397,9 +409,32 @@ export function applyEvent(state: ChatState, event: Event, now: number): Notice[
       }
       return [];
     }
+    case 'sanctioned': {
+      const { type: _type, ...notice } = event;
+      if (notice.kind === 'mute' && notice.until !== undefined) state.mutedUntil = notice.until;
+      return [{ kind: 'sanctioned', notice }];
+    }
+    case 'wallops':
+      return [{ kind: 'wallops', from: event.from, text: event.text }];
+    case 'error':
+      // A refused message or typing signal says how long the mute still holds.
+      if (event.code === 'muted' && event.retry_after_ms !== undefined) state.mutedUntil = now + event.retry_after_ms;
+      return [];
     default:
       return [];
   }
+}
+
+/** Forgets a mute whose time is up; true when it did. */
+export function expireMute(state: ChatState, now: number): boolean {
+  if (state.mutedUntil === null || state.mutedUntil > now) return false;
+  state.mutedUntil = null;
+  return true;
+}
+
+/** A moderator's mute holds now, as far as the client knows. */
+export function isMuted(state: ChatState, now: number): boolean {
+  return state.mutedUntil !== null && state.mutedUntil > now;
 }
 
 /** Forgets a room I left. */

@@ -5,6 +5,7 @@ import {
   formatDay,
   formatDuration,
   formatTime,
+  formatUntil,
   isBlank,
   NICK_COLOURS,
   nickColour,
@@ -82,6 +83,14 @@ describe('dates and times', () => {
     expect(formatDay(at - 86_400_000, now, 'fr')).toBe('Hier');
     expect(formatDay(new Date(2026, 0, 5, 9).getTime(), now, 'fr')).toBe('lundi 5 janvier');
     expect(formatDay(new Date(2025, 11, 24, 9).getTime(), now, 'en')).toBe('Wednesday, December 24, 2025');
+  });
+
+  it('say when something ends: the time today, the date and time on another day', () => {
+    const now = new Date(2026, 0, 12, 9, 0).getTime();
+    expect(formatUntil(at, now, 'fr')).toBe('14:05');
+    const tomorrow = new Date(2026, 0, 13, 14, 5).getTime();
+    expect(formatUntil(tomorrow, now, 'fr')).toMatch(/^mardi 13 janvier 2026 à 14:05$/);
+    expect(formatUntil(tomorrow, now, 'en')).toMatch(/^Tuesday, January 13, 2026 at 2:05\sPM$/);
   });
 
   it('say durations in words', () => {

@@ -83,6 +83,15 @@ export function formatDateTime(at: number, locale: string): string {
   return new Intl.DateTimeFormat(locale, { dateStyle: 'full', timeStyle: 'short' }).format(at);
 }
 
+/**
+ * When something ends, as precisely as the reader needs: `15:40` today,
+ * the full date and time on another day (a mute until tomorrow must not
+ * read as "until 15:40").
+ */
+export function formatUntil(at: number, now: number, locale: string): string {
+  return sameDay(at, now) ? formatTime(at, locale) : formatDateTime(at, locale);
+}
+
 function startOfDay(at: number): number {
   const day = new Date(at);
   day.setHours(0, 0, 0, 0);

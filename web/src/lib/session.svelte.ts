@@ -8,8 +8,10 @@ import {
   applyEvent,
   emptyChat,
   enqueue,
+  expireMute,
   expireTyping,
   forgetRoom,
+  isMuted,
   linkLost,
   markRead,
   openConversation,
@@ -21,14 +23,15 @@ import {
 } from './chat';
 import { Connection, type ConnectionOptions, type LinkState } from './connection';
 import { replaceShortcodes } from './emoji';
-import { excerpt, isBlank } from './format';
+import { excerpt, formatUntil, isBlank } from './format';
 import { compareIds } from './ids';
-import { i18n, serverText, t } from './i18n/index.svelte';
+import { i18n, inBothLanguages, serverText, t } from './i18n/index.svelte';
 import type { Author } from './protocol/Author';
 import type { Command } from './protocol/Command';
 import type { ErrorCode } from './protocol/ErrorCode';
 import type { Event } from './protocol/Event';
 import type { RoomMessage } from './protocol/RoomMessage';
+import type { SanctionNotice } from './protocol/SanctionNotice';
 import type { UserId } from './protocol/UserId';
 import type { UserQuery } from './protocol/UserQuery';
 import type { UserSummary } from './protocol/UserSummary';
@@ -76,6 +79,16 @@ export interface EntryRequest {
 export interface EntryError {
   field: EntryField;
   text: ServerText;
+  /** A moderator's ban keeps me out: why, and until when. */
+  ban?: BanFacts;
+}
+
+/** What the entry form says of a ban. */
+export interface BanFacts {
+  /** The moderator's reason, as written. */
+  reason: string;
+  /** When it ends (ms since the epoch); `null`: for good. */
+  until: number | null;
 }
 
 /** What the middle column (or the phone's main panel) shows. */
@@ -128,15 +141,16 @@ function textOf(event: { message_fr: string; message_en: string }): ServerText {
   return { fr: event.message_fr, en: event.message_en };
 }
 
-/** Our own text in both languages, where the server gave none. */
-function localText(key: Parameters<typeof t>[0]): ServerText {
-  const saved = i18n.locale;
-  i18n.locale = 'fr';
-  const fr = t(key);
-  i18n.locale = 'en';
-  const en = t(key);
-  i18n.locale = saved;
-  return { fr, en };
+type ErrorReply = Extract<Event, { type: 'error' }>;
+
+/** An `enter` refused with `banned`: the reason is its `detail`, the end `retry_after_ms` away. */
+function banOfRefusal(error: ErrorReply, now: number): BanFacts {
+  return { reason: error.detail ?? '', until: error.retry_after_ms === undefined ? null : now + error.retry_after_ms };
+}
+
+/** "Muted until 15:40", in both languages, for a refused message. */
+export function mutedText(until: number, now: number): ServerText {
+  return inBothLanguages('sanction.muted_until', (locale) => ({ time: formatUntil(until, now, locale) }));
 }
 
 function socketUrl(): string {
@@ -166,6 +180,13 @@ export class Session {
   waitingForNickname = $state(false);
   /** What the server said when it closed the link (`closing`). */
   closing: ServerText | null = $state(null);
+  /** Moderators' statements of reasons not dismissed yet, oldest first (Statement.svelte shows the first). */
+  statements: SanctionNotice[] = $state([]);
+  /**
+   * A moderator put me out of the chat (`closing` `kicked`): the link stays
+   * closed until I choose to come back (`comeBack`).
+   */
+  kicked = $state(false);
   toasts: Toast[] = $state([]);
   view: View = $state({ kind: 'home' });
   panel: Panel = $state('main');
@@ -207,6 +228,8 @@ export class Session {
   private toastId = 0;
   private ticker: ReturnType<typeof setInterval> | null = null;
   private slowModeTimers = new Set<ReturnType<typeof setTimeout>>();
+  /** The last statement received: a `closing` `banned` takes the ban's reason and end from it. */
+  private lastSanction: SanctionNotice | null = null;
 
   constructor(options: SessionOptions = {}) {
     this.connection = new Connection({
@@ -235,7 +258,11 @@ export class Session {
   /** Connects, follows the page's visibility and size, and keeps typing indicators ticking. */
   start(): void {
     this.connect();
-    this.ticker = setInterval(() => expireTyping(this.chat, Date.now()), 1000);
+    this.ticker = setInterval(() => {
+      const now = Date.now();
+      expireTyping(this.chat, now);
+      expireMute(this.chat, now);
+    }, 1000);
     window.addEventListener('online', () => this.connection.reconnectNow());
     window.addEventListener('pagehide', () => this.pageHidden());
     window.addEventListener('pageshow', (event) => this.pageShown(event.persisted));
@@ -270,10 +297,27 @@ export class Session {
     if (request.profile !== null) this.profile = request.profile;
     this.secret = request.secret;
     this.entryError = null;
+    this.requestEntry();
+  }
+
+  /** Enters now if the link is up, else as soon as it is (the next `welcome`). */
+  private requestEntry(): void {
     this.wantEntry = true;
     this.entering = true;
-    if (this.online) this.sendEnter();
-    else this.connection.reconnectNow();
+    if (this.online) {
+      this.sendEnter();
+    } else {
+      // After a kick the link was stopped; otherwise skip the back-off.
+      this.connection.start();
+      this.connection.reconnectNow();
+    }
+  }
+
+  /** After a kick, by the person's own choice: enter again, rejoin the rooms, send what waited. */
+  comeBack(): void {
+    if (!this.kicked) return;
+    this.kicked = false;
+    this.requestEntry();
   }
 
   private sendEnter(): void {
@@ -349,7 +393,11 @@ export class Session {
     this.nickRetries = 0;
     this.phase = 'entry';
     this.secret = null;
-    this.entryError = { field: entryFieldFor(reply.code), text: textOf(reply) };
+    this.entryError = {
+      field: entryFieldFor(reply.code),
+      text: textOf(reply),
+      ...(reply.code === 'banned' ? { ban: banOfRefusal(reply, Date.now()) } : {}),
+    };
   }
 
   /** Entered (again): restore everything the person had. */
@@ -419,7 +467,7 @@ export class Session {
 
   /** Reserves my nickname; the recovery codes on success, else the refusal. */
   async register(password: string, email: string): Promise<{ codes: string[] } | { refusal: ServerText }> {
-    if (!this.live) return { refusal: localText('error.offline') };
+    if (!this.live) return { refusal: inBothLanguages('error.offline') };
     const command: Command = email.trim() === '' ? { type: 'register', password } : { type: 'register', password, email };
     try {
       const reply = await this.connection.request(command);
@@ -428,15 +476,15 @@ export class Session {
         this.recovered = false;
         return { codes: reply.recovery_codes };
       }
-      return { refusal: reply.type === 'error' ? textOf(reply) : localText('error.offline') };
+      return { refusal: reply.type === 'error' ? textOf(reply) : inBothLanguages('error.offline') };
     } catch {
-      return { refusal: localText('error.offline') };
+      return { refusal: inBothLanguages('error.offline') };
     }
   }
 
   /** Changes my password (`current` may be empty right after a recovery). */
   async changePassword(current: string, next: string): Promise<ServerText | null> {
-    if (!this.live) return localText('error.offline');
+    if (!this.live) return inBothLanguages('error.offline');
     const command: Command =
       current === '' ? { type: 'change_password', new_password: next } : { type: 'change_password', current, new_password: next };
     try {
@@ -448,13 +496,13 @@ export class Session {
       }
       return reply.type === 'error' ? textOf(reply) : null;
     } catch {
-      return localText('error.offline');
+      return inBothLanguages('error.offline');
     }
   }
 
   /** Deletes my account for good; I stay as a guest. */
   async deleteAccount(password: string): Promise<ServerText | null> {
-    if (!this.live) return localText('error.offline');
+    if (!this.live) return inBothLanguages('error.offline');
     try {
       const reply = await this.connection.request({ type: 'delete_account', password });
       if (reply.type === 'ok') {
@@ -465,7 +513,7 @@ export class Session {
       }
       return reply.type === 'error' ? textOf(reply) : null;
     } catch {
-      return localText('error.offline');
+      return inBothLanguages('error.offline');
     }
   }
 
@@ -476,6 +524,7 @@ export class Session {
     this.wantEntry = false;
     this.hasEntered = false;
     this.resumed = false;
+    this.kicked = false;
     this.entering = false;
     this.waitingForNickname = false;
     if (this.nickRetryTimer) clearTimeout(this.nickRetryTimer);
@@ -529,6 +578,31 @@ export class Session {
     this.connection.reconnectNow();
   }
 
+  /**
+   * A moderator put me out, right after the statement of reasons. Nothing
+   * enters again by itself (a reconnection would only be refused, or undo
+   * the kick): after a kick the person comes back when they choose; after
+   * a ban the entry form says why and until when.
+   */
+  private putOut(closing: Extract<Event, { type: 'closing' }>): void {
+    this.wantEntry = false;
+    this.entering = false;
+    this.waitingForNickname = false;
+    if (closing.reason === 'kicked') {
+      this.kicked = true;
+      this.connection.stop();
+      return;
+    }
+    const ban = this.lastSanction?.kind === 'ban' ? this.lastSanction : null;
+    this.quit();
+    this.entryError = { field: 'form', text: textOf(closing), ban: { reason: ban?.reason ?? '', until: ban?.until ?? null } };
+  }
+
+  /** The person read a statement of reasons. */
+  dismissStatement(id: SanctionNotice['id']): void {
+    this.statements = this.statements.filter((notice) => notice.id !== id);
+  }
+
   private receive(event: Event): void {
     const notices = applyEvent(this.chat, event, Date.now());
     switch (event.type) {
@@ -536,7 +610,8 @@ export class Session {
         if (this.wantEntry) this.sendEnter();
         break;
       case 'closing':
-        this.closing = textOf(event);
+        if (event.reason === 'kicked' || event.reason === 'banned') this.putOut(event);
+        else this.closing = textOf(event);
         break;
       case 'user_online':
       case 'user_offline':
@@ -563,7 +638,7 @@ export class Session {
       this.show({ kind: 'room', slug });
       return null;
     }
-    if (!this.live) return localText('error.offline');
+    if (!this.live) return inBothLanguages('error.offline');
     try {
       const reply = await this.connection.request({ type: 'join', room: slug });
       if (reply.type === 'joined') {
@@ -579,7 +654,7 @@ export class Session {
       }
       return null;
     } catch {
-      return localText('error.offline');
+      return inBothLanguages('error.offline');
     }
   }
 
@@ -599,7 +674,7 @@ export class Session {
   }
 
   async createRoom(name: string, topic: string): Promise<ServerText | null> {
-    if (!this.live) return localText('error.offline');
+    if (!this.live) return inBothLanguages('error.offline');
     const command: Command = topic.trim() === '' ? { type: 'create_room', name } : { type: 'create_room', name, topic };
     try {
       const reply = await this.connection.request(command);
@@ -609,7 +684,7 @@ export class Session {
       }
       return reply.type === 'error' ? textOf(reply) : null;
     } catch {
-      return localText('error.offline');
+      return inBothLanguages('error.offline');
     }
   }
 
@@ -628,6 +703,7 @@ export class Session {
   typingInRoom(slug: string): void {
     const room = this.chat.rooms[slug];
     if (room === undefined || room.presence !== 'joined' || room.summary.members > TYPING_ROOM_LIMIT) return;
+    if (isMuted(this.chat, Date.now())) return;
     if (this.throttled(`room:${slug}`)) return;
     this.connection.send({ type: 'room_typing', room: slug });
   }
@@ -652,6 +728,7 @@ export class Session {
   typingToPeer(peer: UserId): void {
     const conversation = this.chat.conversations[peer];
     if (conversation === undefined || !conversation.online || conversation.refused) return;
+    if (isMuted(this.chat, Date.now())) return;
     if (this.throttled(`dm:${peer}`)) return;
     this.connection.send({ type: 'dm_typing', to: peer });
   }
@@ -710,6 +787,8 @@ export class Session {
         if (event.type === 'sent') {
           outgoing.status = 'sent';
           outgoing.id = event.id;
+          // Accepted: whatever mute the client knew of was lifted.
+          this.chat.mutedUntil = null;
         } else if (event.type === 'error') {
           this.refused(outgoing, event, peer);
         }
@@ -720,7 +799,15 @@ export class Session {
     );
   }
 
-  private refused(outgoing: Outgoing, error: Extract<Event, { type: 'error' }>, peer?: UserId): void {
+  private refused(outgoing: Outgoing, error: ErrorReply, peer?: UserId): void {
+    if (error.code === 'muted') {
+      // Kept, and not sent again by itself: a mute lasts minutes or days,
+      // and the person decides whether the message still makes sense then.
+      outgoing.status = 'failed';
+      const until = this.chat.mutedUntil;
+      outgoing.error = until === null ? textOf(error) : mutedText(until, Date.now());
+      return;
+    }
     if (error.code === 'slow_mode' && error.retry_after_ms !== undefined) {
       // Slow mode: the message goes out by itself when allowed.
       outgoing.status = 'queued';
@@ -889,6 +976,18 @@ export class Session {
 
   private notify(notice: Notice): void {
     if (notice.kind === 'room_gone') return;
+    if (notice.kind === 'sanctioned') {
+      this.lastSanction = notice.notice;
+      this.statements.push(notice.notice);
+      const title = t(`sanction.title_${notice.notice.kind}` as const);
+      this.browserNotification(title, notice.notice.reason, `sanction:${notice.notice.id}`);
+      return;
+    }
+    if (notice.kind === 'wallops') {
+      // Each its own notice: a newer one must not hide an unread one.
+      this.toast(`wallops:${this.toastId + 1}`, t('notice.wallops', { nick: notice.from.nick, text: notice.text }));
+      return;
+    }
     if (notice.kind === 'mention') {
       const { message } = notice;
       const watching = this.chat.attentive && this.view.kind === 'room' && this.view.slug === message.room;

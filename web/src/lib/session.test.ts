@@ -1,13 +1,14 @@
-// The session against a fake server: entering, sending, and the whole
+// The session against a fake server: entering, sending, the whole
 // reconnection story (re-entering with the same profile while the old
 // session still holds the nickname, rejoining rooms, sending what was typed
-// offline).
+// offline), and what moderators' sanctions do to it (statements of reasons,
+// a mute, a kick, a ban: none of them makes the client retry in a loop).
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Event } from './protocol/Event';
-import { entryFieldFor, Session } from './session.svelte';
+import { entryFieldFor, mutedText, Session } from './session.svelte';
 import { FakeServer, type FakeSocket } from './testing/fake-server';
-import { room, roomMessage, user } from './testing/fixtures';
+import { room, roomMessage, sanctionNotice, user } from './testing/fixtures';
 
 const WELCOME: Event = {
   type: 'welcome',
@@ -367,6 +368,149 @@ describe('Session', () => {
     await joinParis();
     expect(session.view).toEqual({ kind: 'room', slug: 'paris' });
     expect(session.linkedRoom).toBeNull();
+  });
+
+  describe('under moderation', () => {
+    /** A new link, entered as Alice with session id `id`, in Paris. */
+    async function inParis(id: string) {
+      await welcome();
+      if (session.phase === 'entry') session.enter(PROFILE);
+      await enterAs(id);
+      // After a reconnection the session rejoins by itself.
+      if (session.chat.rooms.paris === undefined) void session.join('paris');
+      await joinParis();
+    }
+
+    function closing(reason: 'kicked' | 'banned'): Event {
+      return { type: 'closing', reason, message_fr: `fr:${reason}`, message_en: `en:${reason}` };
+    }
+
+    it('shows a warning until the person dismisses it, and stays in the chat', async () => {
+      await inParis('1');
+      const warning = sanctionNotice('7001', 'warning');
+      server.current.push({ type: 'sanctioned', ...warning });
+      await settle();
+      expect(session.statements).toEqual([warning]);
+      expect(session.live).toBe(true);
+      session.dismissStatement('7001');
+      expect(session.statements).toEqual([]);
+    });
+
+    it('keeps a message refused while muted, says until when, and never sends it again by itself', async () => {
+      await inParis('1');
+      const until = Date.now() + 3_600_000;
+      server.current.push({ type: 'sanctioned', ...sanctionNotice('7002', 'mute', { until }) });
+      expect(session.chat.mutedUntil).toBe(until);
+
+      session.say('paris', 'tu es nul');
+      server.current.push(error(server.current.last('say').req, 'muted', { retry_after_ms: 3_600_000 }));
+      await settle();
+      const [kept] = session.chat.rooms.paris.outbox;
+      expect(kept).toMatchObject({ status: 'failed', body: 'tu es nul' });
+      expect(kept.error).toEqual(mutedText(until, Date.now()));
+      expect(kept.error).toMatchObject({ fr: expect.stringContaining('jusqu'), en: expect.stringContaining('until') });
+      // Typing signals would only be refused too.
+      session.typingInRoom('paris');
+      expect(server.current.commands('room_typing')).toHaveLength(0);
+
+      // Neither time nor a reconnection sends it again.
+      await vi.advanceTimersByTimeAsync(120_000);
+      server.current.drop();
+      await vi.advanceTimersByTimeAsync(1000);
+      await inParis('2');
+      expect(server.sockets.flatMap((socket) => socket.commands('say'))).toHaveLength(1);
+      expect(session.chat.rooms.paris.outbox[0].status).toBe('failed');
+
+      // The person tries again: the mute was lifted, it goes.
+      session.retry(session.chat.rooms.paris.outbox[0]);
+      const again = server.current.last('say');
+      expect(again).toMatchObject({ body: 'tu es nul' });
+      server.current.push({ type: 'sent', req: again.req, id: '90' });
+      await settle();
+      expect(session.chat.mutedUntil).toBeNull();
+    });
+
+    it('keeps a private message refused while muted', async () => {
+      await inParis('1');
+      session.openDm(user('9', 'Bob'));
+      session.sendDm('9', 'coucou');
+      server.current.push(error(server.current.last('dm').req, 'muted', { retry_after_ms: 60_000 }));
+      await settle();
+      expect(session.chat.conversations['9'].outbox[0]).toMatchObject({ status: 'failed', body: 'coucou' });
+      expect(session.chat.conversations['9'].online).toBe(true);
+      session.typingToPeer('9');
+      expect(server.current.commands('dm_typing')).toHaveLength(0);
+    });
+
+    it('after a kick stays out until the person comes back, then rejoins and sends what waited', async () => {
+      await inParis('1');
+      const kick = sanctionNotice('7003', 'kick');
+      server.current.push({ type: 'sanctioned', ...kick });
+      server.current.push(closing('kicked'));
+      server.current.drop(1008);
+      await settle();
+      expect(session.kicked).toBe(true);
+      expect(session.statements).toEqual([kick]);
+      expect(session.phase).toBe('chat');
+      expect(session.closing).toBeNull();
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(server.sockets).toHaveLength(1);
+
+      session.say('paris', 'je reviens');
+      expect(session.chat.rooms.paris.outbox[0].status).toBe('queued');
+      session.comeBack();
+      expect(session.kicked).toBe(false);
+      expect(server.sockets).toHaveLength(2);
+      await inParis('2');
+      expect(server.current.last('say')).toMatchObject({ room: 'paris', body: 'je reviens' });
+    });
+
+    it('after a ban shows its reason and end on the entry form, and never enters again by itself', async () => {
+      await inParis('1');
+      server.current.push({ type: 'sanctioned', ...sanctionNotice('7004', 'ban', { reason: 'Menaces' }) });
+      server.current.push(closing('banned'));
+      server.current.drop(1008);
+      await settle();
+      expect(session.phase).toBe('entry');
+      expect(session.entryError).toEqual({
+        field: 'form',
+        text: { fr: 'fr:banned', en: 'en:banned' },
+        ban: { reason: 'Menaces', until: null },
+      });
+      expect(session.statements.map((notice) => notice.kind)).toEqual(['ban']);
+      // The entry form gets a link of its own, which enters only when asked.
+      server.current.open();
+      server.current.push(WELCOME);
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(server.sockets.flatMap((socket) => socket.commands('enter'))).toHaveLength(1);
+    });
+
+    it('shows an entry refused by a ban with its reason and end, and does not try again', async () => {
+      await inParis('1');
+      server.current.drop();
+      await vi.advanceTimersByTimeAsync(1000);
+      server.current.open();
+      server.current.push(WELCOME);
+      await settle();
+      server.current.push(error(server.current.last('enter').req, 'banned', { detail: 'Spam', retry_after_ms: 86_400_000 }));
+      await settle();
+      expect(session.phase).toBe('entry');
+      expect(session.entryError).toMatchObject({ field: 'form', ban: { reason: 'Spam', until: Date.now() + 86_400_000 } });
+      // (The fake server answers no ping: the link drops and comes back meanwhile, without entering.)
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(server.sockets.slice(1).flatMap((socket) => socket.commands('enter'))).toHaveLength(1);
+    });
+
+    it('shows each message between staff as a notice of its own', async () => {
+      await inParis('1');
+      const from = { id: '5', nick: 'Vigie', member: true };
+      server.current.push({ type: 'wallops', from, text: 'Raid sur #paris' });
+      server.current.push({ type: 'wallops', from, text: 'Je passe le salon en modéré' });
+      expect(session.toasts.map((toast) => toast.text)).toEqual([
+        'Équipe · Vigie : Raid sur #paris',
+        'Équipe · Vigie : Je passe le salon en modéré',
+      ]);
+    });
   });
 });
 

@@ -144,6 +144,10 @@ export const en: Record<MessageKey, string> = {
 
   'people.member': 'member',
 
+  'staff.label': 'Site staff',
+  'staff.moderator': 'Moderator',
+  'staff.administrator': 'Administrator',
+
   'account.title': 'My nickname',
   'account.guest_lead': 'Reserve “{nick}”: nobody else will be able to take it, and you will find it on all your devices with your password.',
   'account.register': 'Reserve my nickname',
@@ -181,6 +185,7 @@ export const en: Record<MessageKey, string> = {
   'profile.loading': 'Loading the profile…',
   'profile.you': "That's you.",
   'profile.refuses': 'Does not accept private messages.',
+  'profile.staff': "Belongs to the site's staff.",
 
   'dms.title': 'Private messages',
   'dms.empty': "No conversation. Open someone's profile to write to them.",
@@ -221,6 +226,25 @@ export const en: Record<MessageKey, string> = {
   'notice.join': 'Join',
   'notice.dismiss': 'Close',
   'notice.region': 'Notifications',
+  'notice.wallops': 'Staff · {nick}: {text}',
+
+  'sanction.title_warning': 'Warning from the moderators',
+  'sanction.title_mute': 'Moderators muted you',
+  'sanction.title_kick': 'Moderators removed you from the chat',
+  'sanction.title_ban': 'Moderators banned you from the chat',
+  'sanction.lead_warning': 'This is a warning: you may keep chatting, within the rules.',
+  'sanction.lead_mute': 'You can still read the rooms, but you cannot send messages, in rooms or in private, until the sanction ends.',
+  'sanction.lead_kick': 'You were disconnected from the chat. You may come back right away.',
+  'sanction.lead_ban': 'You were disconnected and you cannot enter the chat.',
+  'sanction.reason': 'Reason',
+  'sanction.end': 'End of the sanction',
+  'sanction.for_good': 'For good',
+  'sanction.number': 'Sanction number',
+  'sanction.appeal': 'How to appeal',
+  'sanction.understood': 'I understand',
+  'sanction.come_back': 'Come back to the chat',
+  'sanction.kicked': 'Moderators removed you from the chat.',
+  'sanction.muted_until': 'Moderators muted you until {time}: your messages cannot be sent until then.',
 
   'error.offline': 'You are offline for the moment.',
 };

@@ -143,6 +143,10 @@ export const fr = {
 
   'people.member': 'membre',
 
+  'staff.label': 'Équipe du site',
+  'staff.moderator': 'Modération',
+  'staff.administrator': 'Administration',
+
   'account.title': 'Mon pseudo',
   'account.guest_lead': 'Réservez « {nick} » : personne d\'autre ne pourra le prendre, et vous le retrouverez sur tous vos appareils avec votre mot de passe.',
   'account.register': 'Réserver mon pseudo',
@@ -180,6 +184,7 @@ export const fr = {
   'profile.loading': 'Chargement du profil…',
   'profile.you': "C'est vous.",
   'profile.refuses': "N'accepte pas les messages privés.",
+  'profile.staff': "Fait partie de l'équipe du site.",
 
   'dms.title': 'Messages privés',
   'dms.empty': "Aucune conversation. Ouvrez le profil de quelqu'un pour lui écrire.",
@@ -220,6 +225,25 @@ export const fr = {
   'notice.join': 'Rejoindre',
   'notice.dismiss': 'Fermer',
   'notice.region': 'Notifications',
+  'notice.wallops': 'Équipe · {nick} : {text}',
+
+  'sanction.title_warning': 'Avertissement de la modération',
+  'sanction.title_mute': 'La modération vous a rendu muet',
+  'sanction.title_kick': 'La modération vous a fait sortir du chat',
+  'sanction.title_ban': 'La modération vous a banni du chat',
+  'sanction.lead_warning': 'Ceci est un avertissement : vous pouvez continuer à discuter, dans le respect des règles.',
+  'sanction.lead_mute': "Vous pouvez toujours lire les salons, mais vous ne pouvez plus envoyer de message, ni dans les salons ni en privé, jusqu'à la fin de la sanction.",
+  'sanction.lead_kick': 'Vous avez été déconnecté du chat. Vous pouvez revenir dès maintenant.',
+  'sanction.lead_ban': 'Vous avez été déconnecté et vous ne pouvez plus entrer dans le chat.',
+  'sanction.reason': 'Motif',
+  'sanction.end': 'Fin de la sanction',
+  'sanction.for_good': 'Définitivement',
+  'sanction.number': 'Numéro de la sanction',
+  'sanction.appeal': 'Contester la décision',
+  'sanction.understood': "J'ai compris",
+  'sanction.come_back': 'Revenir dans le chat',
+  'sanction.kicked': 'La modération vous a fait sortir du chat.',
+  'sanction.muted_until': "La modération vous a rendu muet jusqu'à {time} : vos messages ne peuvent pas partir d'ici là.",
 
   'error.offline': 'Vous êtes hors ligne pour le moment.',
 } as const;

@@ -32,6 +32,18 @@ export function t(key: MessageKey, params?: Record<string, string | number>): st
   return fill(TABLES[current][key], params);
 }
 
+/**
+ * Our own text in both languages, kept like a server text (`ServerText`)
+ * where one may stand in for it; `params` may differ by language (a time
+ * written the French or the English way).
+ */
+export function inBothLanguages(
+  key: MessageKey,
+  params: (locale: Locale) => Record<string, string | number> = () => ({}),
+): ServerText {
+  return { fr: fill(TABLES.fr[key], params('fr')), en: fill(TABLES.en[key], params('en')) };
+}
+
 /** A server text (`message_fr` / `message_en`) in the current language. */
 export function serverText(text: ServerText): string {
   return current === 'fr' ? text.fr : text.en;

@@ -4,6 +4,8 @@ import type { DirectMessage } from '../protocol/DirectMessage';
 import type { RoomFlags } from '../protocol/RoomFlags';
 import type { RoomMessage } from '../protocol/RoomMessage';
 import type { RoomSummary } from '../protocol/RoomSummary';
+import type { SanctionKind } from '../protocol/SanctionKind';
+import type { SanctionNotice } from '../protocol/SanctionNotice';
 import type { UserSummary } from '../protocol/UserSummary';
 
 export function user(id: string, nick: string, extra: Partial<UserSummary> = {}): UserSummary {
@@ -42,5 +44,15 @@ export function directMessage(id: string, from: UserSummary, to: UserSummary, bo
     to: { id: to.id, nick: to.nick, member: to.member },
     body,
     at: 1_768_089_600_000,
+  };
+}
+
+export function sanctionNotice(id: string, kind: SanctionKind, extra: Partial<SanctionNotice> = {}): SanctionNotice {
+  return {
+    id,
+    kind,
+    reason: 'Insultes répétées dans #paris (règle 2 : respect)',
+    appeal: 'Pour contester, écrivez à moderation@example.org en citant le numéro de la sanction.',
+    ...extra,
   };
 }
