@@ -122,6 +122,9 @@ impl Hub {
         let message = message
             .map(|text| text.trim().to_owned())
             .filter(|text| !text.is_empty());
+        if message.is_some() {
+            self.unless_muted(id, req)?;
+        }
         if message
             .as_ref()
             .is_some_and(|text| text.chars().count() > MAX_AWAY_CHARS)

@@ -22,7 +22,7 @@ use tokio::task::JoinHandle;
 
 use crate::ids::now_ms;
 use crate::outbox::{OutboxSender, Outgoing};
-use crate::state::{Hub, Outcome, fan_out, refuse};
+use crate::state::{Hub, Outcome, fan_out, refuse, refuse_verdict};
 
 /// Longest reason staff may give, in characters.
 const MAX_REASON_CHARS: usize = 500;
@@ -217,6 +217,16 @@ impl Hub {
         self.person(id, req)?
             .staff
             .ok_or_else(|| refuse(req, ErrorCode::NotStaff))
+    }
+
+    /// Refuses with `muted` what a muted person may not do besides sending
+    /// messages (which the safety decision refuses): naming a new room,
+    /// setting a topic or an away message, typing signals in rooms.
+    pub(crate) fn unless_muted(&self, id: UserId, req: Option<u32>) -> Outcome {
+        match self.person(id, req)?.muted_for() {
+            Some(left) => Err(refuse_verdict(req, ErrorCode::Muted, Some(left))),
+            None => Ok(()),
+        }
     }
 
     /// Entry's check: a guest may not take a staff nickname, and nobody

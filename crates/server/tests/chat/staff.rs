@@ -96,8 +96,18 @@ async fn a_muted_irc_user_cannot_speak_until_the_mute_is_lifted_even_after_recon
     relou.send("PRIVMSG Webby :psst").await;
     let refused = relou.numeric("404").await;
     assert!(refused.contains("Webby"), "{refused}");
+    // Nor through an away message or the name of a new room.
+    relou.send("AWAY :venez tous sur mon site").await;
+    let refused = relou.numeric("400").await;
+    assert!(refused.contains("muted"), "{refused}");
+    relou.send("JOIN #mon-site-pas-cher").await;
+    let refused = relou.numeric("403").await;
+    assert!(refused.contains("muted"), "{refused}");
     web.assert_none_before_pong("a muted person's words", |event| {
-        matches!(event, Event::Message(_) | Event::Dm(_))
+        matches!(
+            event,
+            Event::Message(_) | Event::Dm(_) | Event::Away { .. } | Event::RoomAdded { .. }
+        )
     })
     .await;
 
@@ -475,6 +485,41 @@ async fn a_web_guest_is_warned_then_banned_with_their_address() {
         }
         _ => unreachable!(),
     }
+
+    // Muted on the web: messages, new rooms and typing are refused, with
+    // when the mute ends.
+    let own = troll
+        .request(json!({"type": "create_room", "name": "Repaire"}))
+        .await;
+    assert!(matches!(own, Event::Joined { .. }), "{own:?}");
+    sanction(
+        &mut gardien,
+        json!({"type": "sanction", "nick": "Troll", "kind": "mute", "duration_secs": 600,
+               "reason": "Flood"}),
+    )
+    .await;
+    troll
+        .expect("the mute", |e| matches!(e, Event::Sanctioned(_)))
+        .await;
+    for command in [
+        json!({"type": "say", "room": "repaire", "body": "flood"}),
+        json!({"type": "create_room", "name": "Autre repaire"}),
+        json!({"type": "set_room", "room": "repaire", "topic": "pub"}),
+        json!({"type": "room_typing", "room": "repaire"}),
+    ] {
+        let refusal = troll.request(command.clone()).await;
+        assert_eq!(error_code(&refusal), "muted", "{command}");
+        let Event::Error(error) = refusal else {
+            unreachable!()
+        };
+        let left = error.retry_after_ms.expect("until when");
+        assert!(left > 590_000 && left <= 600_000, "{left}");
+    }
+    // Running one's own room is not speech: flags may still change.
+    let flags = troll
+        .request(json!({"type": "set_room", "room": "repaire", "moderated": true}))
+        .await;
+    assert!(matches!(flags, Event::Ok { .. }), "{flags:?}");
 
     // A ban with the address: everyone at it leaves, staff excepted (the
     // test's clients all share 127.0.0.1), and nobody there enters again.
