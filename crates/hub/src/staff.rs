@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tchatche_protocol::{
     ErrorCode, Event, Sanction, SanctionId, SanctionKind, SanctionNotice, StaffRole, UserId,
@@ -23,6 +24,14 @@ use tokio::task::JoinHandle;
 use crate::ids::now_ms;
 use crate::outbox::{OutboxSender, Outgoing};
 use crate::state::{Hub, Outcome, fan_out, refuse, refuse_verdict};
+
+/// The pause after each failed write of a staff action before the next
+/// try; `None`: the last try.
+const WRITE_RETRIES: [Option<Duration>; 3] = [
+    Some(Duration::from_millis(100)),
+    Some(Duration::from_millis(1000)),
+    None,
+];
 
 /// Longest reason staff may give, in characters.
 const MAX_REASON_CHARS: usize = 500;
@@ -62,6 +71,84 @@ impl InForce {
     }
 }
 
+/// The mutes and bans in force, indexed by the nickname and the address
+/// they bind: entry and mute checks cost a lookup or two however many bans
+/// accumulate (bans for good never leave).
+#[derive(Default)]
+struct InForceSet {
+    by_id: HashMap<u64, InForce>,
+    by_nick: HashMap<String, Vec<u64>>,
+    by_address: HashMap<IpAddr, Vec<u64>>,
+}
+
+impl InForceSet {
+    fn insert(&mut self, id: u64, sanction: InForce) {
+        self.by_nick
+            .entry(sanction.nick_key.clone())
+            .or_default()
+            .push(id);
+        if let Some(address) = sanction.address {
+            self.by_address.entry(address).or_default().push(id);
+        }
+        self.by_id.insert(id, sanction);
+    }
+
+    fn remove(&mut self, id: u64) -> Option<InForce> {
+        let sanction = self.by_id.remove(&id)?;
+        unindex(&mut self.by_nick, &sanction.nick_key, id);
+        if let Some(address) = sanction.address {
+            unindex(&mut self.by_address, &address, id);
+        }
+        Some(sanction)
+    }
+
+    /// The sanctions of `kind` in force at `now_ms` that bind this
+    /// nickname or address (`None` for staff, see [`InForce::binds`]).
+    fn binding(
+        &self,
+        kind: SanctionKind,
+        nick_key: &str,
+        address: Option<IpAddr>,
+        now_ms: u64,
+    ) -> impl Iterator<Item = &InForce> {
+        let by_nick = self.by_nick.get(nick_key).into_iter().flatten();
+        let by_address = address
+            .and_then(|address| self.by_address.get(&address))
+            .into_iter()
+            .flatten();
+        by_nick
+            .chain(by_address)
+            .filter_map(|id| self.by_id.get(id))
+            .filter(move |sanction| sanction.kind == kind && sanction.in_force_at(now_ms))
+    }
+
+    fn forget_ended(&mut self, now_ms: u64) {
+        let ended: Vec<u64> = self
+            .by_id
+            .iter()
+            .filter(|(_, sanction)| !sanction.in_force_at(now_ms))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in ended {
+            self.remove(id);
+        }
+    }
+}
+
+/// Takes `id` out of the list under `key`, and the list out when empty.
+fn unindex<K, Q>(index: &mut HashMap<K, Vec<u64>>, key: &Q, id: u64)
+where
+    K: std::hash::Hash + Eq + std::borrow::Borrow<Q>,
+    Q: std::hash::Hash + Eq + ?Sized,
+{
+    if let Some(ids) = index.get_mut(key) {
+        ids.retain(|other| *other != id);
+        if ids.is_empty() {
+            index.remove(key);
+        }
+    }
+}
+
 /// A write for the staff writer task.
 enum StaffWrite {
     Sanction(StoredSanction),
@@ -71,8 +158,8 @@ enum StaffWrite {
 
 /// The staff part of the hub's state.
 pub(crate) struct Staff {
-    /// Mutes and bans in force, by id. Few (hundreds), so lookups scan them.
-    in_force: HashMap<u64, InForce>,
+    /// Mutes and bans in force.
+    in_force: InForceSet,
     /// Staff online, for `wallops`.
     pub online: HashMap<UserId, OutboxSender>,
     writer: Option<mpsc::UnboundedSender<StaffWrite>>,
@@ -83,7 +170,7 @@ impl Staff {
     /// Reads the sanctions in force and starts the writer.
     pub async fn new(stores: Option<StaffStores>) -> Result<Staff, StoreError> {
         let mut staff = Staff {
-            in_force: HashMap::new(),
+            in_force: InForceSet::default(),
             online: HashMap::new(),
             writer: None,
             writer_task: None,
@@ -128,23 +215,16 @@ impl Staff {
 
     /// The ban in force on this nickname or address, if any.
     fn ban_on(&self, nick_key: &str, address: Option<IpAddr>, now_ms: u64) -> Option<&InForce> {
-        self.in_force.values().find(|sanction| {
-            sanction.kind == SanctionKind::Ban
-                && sanction.in_force_at(now_ms)
-                && sanction.binds(nick_key, address)
-        })
+        self.in_force
+            .binding(SanctionKind::Ban, nick_key, address, now_ms)
+            .next()
     }
 
     /// When the longest mute in force on this nickname or address ends
     /// (milliseconds since the Unix epoch); 0: not muted.
     pub fn muted_until(&self, nick_key: &str, address: Option<IpAddr>, now_ms: u64) -> u64 {
         self.in_force
-            .values()
-            .filter(|sanction| {
-                sanction.kind == SanctionKind::Mute
-                    && sanction.in_force_at(now_ms)
-                    && sanction.binds(nick_key, address)
-            })
+            .binding(SanctionKind::Mute, nick_key, address, now_ms)
             .filter_map(|sanction| sanction.until_ms)
             .max()
             .unwrap_or(0)
@@ -152,8 +232,7 @@ impl Staff {
 
     /// Forgets the sanctions that ended.
     pub fn forget_ended(&mut self, now_ms: u64) {
-        self.in_force
-            .retain(|_, sanction| sanction.in_force_at(now_ms));
+        self.in_force.forget_ended(now_ms);
     }
 
     fn write(&self, write: StaffWrite) {
@@ -179,17 +258,33 @@ async fn write_staff_actions(
     stores: StaffStores,
 ) {
     while let Some(write) = receiver.recv().await {
-        let outcome = match &write {
-            StaffWrite::Sanction(sanction) => stores.sanctions.record_sanction(sanction).await,
-            StaffWrite::Lift { id, at_ms } => stores
-                .sanctions
-                .lift_sanction(*id, *at_ms)
-                .await
-                .map(|_| ()),
-            StaffWrite::Audit(entry) => stores.audit.append_audit(entry).await.map(|_| ()),
-        };
-        if let Err(error) = outcome {
-            tracing::error!(error = %error, "recording a staff action failed");
+        // A busy or briefly failing database gets a few more chances: the
+        // audit chain should have no hole.
+        for (attempt, pause) in WRITE_RETRIES.iter().enumerate() {
+            let outcome = match &write {
+                StaffWrite::Sanction(sanction) => stores.sanctions.record_sanction(sanction).await,
+                StaffWrite::Lift { id, at_ms } => stores
+                    .sanctions
+                    .lift_sanction(*id, *at_ms)
+                    .await
+                    .map(|_| ()),
+                StaffWrite::Audit(entry) => stores.audit.append_audit(entry).await.map(|_| ()),
+            };
+            match outcome {
+                Ok(()) => break,
+                // A duplicate will stay one.
+                Err(error @ StoreError::Duplicate { .. }) => {
+                    tracing::error!(error = %error, "recording a staff action failed");
+                    break;
+                }
+                Err(error) => match pause {
+                    Some(pause) => {
+                        tracing::warn!(error = %error, attempt, "recording a staff action failed; retrying");
+                        tokio::time::sleep(*pause).await;
+                    }
+                    None => tracing::error!(error = %error, "recording a staff action failed"),
+                },
+            }
         }
     }
 }
@@ -422,7 +517,7 @@ impl Hub {
         let Some(lifted) = self
             .staff
             .in_force
-            .remove(&sanction_id)
+            .remove(sanction_id)
             .filter(|sanction| sanction.in_force_at(now))
         else {
             return Err(refuse(req, ErrorCode::SanctionNotFound));
@@ -493,5 +588,94 @@ impl Hub {
         fan_out(self.staff.online.iter(), &frame, &mut self.to_close);
         self.acknowledge(id, req);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sanction(
+        kind: SanctionKind,
+        nick_key: &str,
+        address: Option<IpAddr>,
+        until_ms: Option<u64>,
+    ) -> InForce {
+        InForce {
+            kind,
+            nick: nick_key.to_owned(),
+            nick_key: nick_key.to_owned(),
+            address,
+            reason: "test".to_owned(),
+            until_ms,
+        }
+    }
+
+    /// `nick_key:until` of each sanction found, sorted.
+    fn found<'a>(sanctions: impl Iterator<Item = &'a InForce>) -> Vec<String> {
+        let mut found: Vec<String> = sanctions
+            .map(|s| format!("{}:{:?}", s.nick_key, s.until_ms))
+            .collect();
+        found.sort();
+        found
+    }
+
+    #[test]
+    fn sanctions_are_found_by_nickname_or_address_and_only_while_in_force() {
+        let troll: IpAddr = [192, 0, 2, 7].into();
+        let other: IpAddr = [192, 0, 2, 8].into();
+        let mut set = InForceSet::default();
+        set.insert(1, sanction(SanctionKind::Ban, "troll", Some(troll), None));
+        set.insert(2, sanction(SanctionKind::Mute, "troll", None, Some(5_000)));
+        set.insert(3, sanction(SanctionKind::Ban, "spam", None, Some(2_000)));
+
+        // By nickname, by address, by neither; the kind is respected.
+        assert_eq!(
+            found(set.binding(SanctionKind::Ban, "troll", Some(other), 0)),
+            ["troll:None"]
+        );
+        assert_eq!(
+            found(set.binding(SanctionKind::Ban, "alias", Some(troll), 0)),
+            ["troll:None"]
+        );
+        assert!(
+            set.binding(SanctionKind::Ban, "alias", Some(other), 0)
+                .next()
+                .is_none()
+        );
+        // Staff (no address) are bound only by their nickname.
+        assert!(
+            set.binding(SanctionKind::Ban, "alias", None, 0)
+                .next()
+                .is_none()
+        );
+        assert_eq!(
+            found(set.binding(SanctionKind::Mute, "troll", None, 0)),
+            ["troll:Some(5000)"]
+        );
+
+        // Ended sanctions no longer bind, and are forgotten.
+        assert_eq!(
+            set.binding(SanctionKind::Ban, "spam", None, 1_999).count(),
+            1
+        );
+        assert_eq!(
+            set.binding(SanctionKind::Ban, "spam", None, 2_000).count(),
+            0
+        );
+        set.forget_ended(3_000);
+        assert!(!set.by_id.contains_key(&3) && !set.by_nick.contains_key("spam"));
+        assert!(set.by_id.contains_key(&1) && set.by_id.contains_key(&2));
+
+        // Removing one leaves the others indexed, and empties what it leaves empty.
+        assert!(set.remove(1).is_some());
+        assert!(set.remove(1).is_none());
+        assert!(set.by_address.is_empty());
+        assert_eq!(set.by_nick.get("troll").map(Vec::as_slice), Some(&[2][..]));
+        assert!(
+            set.binding(SanctionKind::Ban, "troll", Some(troll), 0)
+                .next()
+                .is_none()
+        );
     }
 }

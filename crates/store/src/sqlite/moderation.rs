@@ -127,13 +127,18 @@ fn read_sanction(row: &SqliteRow) -> Result<StoredSanction, StoreError> {
 impl AuditStore for SqliteStore {
     async fn append_audit(&self, entry: &AuditEntry) -> Result<u64, StoreError> {
         let at_ms = to_i64("at_ms", entry.at_ms)?;
-        // `BEGIN IMMEDIATE` would be the way to take the write lock before
-        // reading the last hash; one appender (the hub's staff writer) and
-        // SQLite's single writer make the plain transaction enough, and
-        // `verify_audit` would catch a fork.
-        let mut transaction = self.pool.begin().await.map_err(query_failed(
-            "beginning a transaction to append to the audit log",
-        ))?;
+        // `BEGIN IMMEDIATE` takes the write lock before the last hash is
+        // read, so no other row can come in between. A plain (deferred)
+        // transaction reads first and asks for the lock after, and in WAL
+        // mode that fails at once, busy timeout or not, when another
+        // connection (the history writer, a login) wrote in the meantime.
+        let mut transaction =
+            self.pool
+                .begin_with("BEGIN IMMEDIATE")
+                .await
+                .map_err(query_failed(
+                    "beginning a transaction to append to the audit log",
+                ))?;
         let last: Option<String> =
             sqlx::query_scalar("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")
                 .fetch_optional(&mut *transaction)
