@@ -228,7 +228,7 @@ impl Message {
         // established servers write it and some clients expect.
         let text_last = match self.command.as_str() {
             "PRIVMSG" | "NOTICE" | "TOPIC" | "PART" | "KICK" => self.params.len() > 1,
-            "QUIT" | "ERROR" | "AWAY" => true,
+            "QUIT" | "ERROR" | "AWAY" | "WALLOPS" => true,
             _ => false,
         } || (self.command.len() == 3
             && self.command.bytes().all(|b| b.is_ascii_digit())
@@ -424,6 +424,10 @@ mod tests {
         assert_eq!(
             Message::new(None, "ERROR", &["bye"]).to_line(),
             "ERROR :bye\r\n"
+        );
+        assert_eq!(
+            Message::new(Some("Vigie!~guest@tchatche"), "WALLOPS", &["raid\nQUIT"]).to_line(),
+            ":Vigie!~guest@tchatche WALLOPS :raid QUIT\r\n"
         );
         assert_eq!(
             Message::new(None, "TOPIC", &["#a", ""]).to_line(),
