@@ -86,6 +86,15 @@ pub(crate) fn remember(room: &mut Room, message: RoomMessage, keep: usize) {
     room.scrollback.push_back(message);
 }
 
+/// How someone leaves a room.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Leaving {
+    /// This room only (`leave`, `kick`): the room is told with `member_left`.
+    Room,
+    /// The site: the session's end told everyone once with `member_quit`.
+    Site,
+}
+
 impl Hub {
     pub(crate) fn join(
         &mut self,
@@ -237,13 +246,22 @@ impl Hub {
             },
         );
         let nick = self.person(id, req)?.nick.clone();
-        self.remove_member(band, slug, id, &nick);
+        self.remove_member(band, slug, id, &nick, Leaving::Room);
         Ok(())
     }
 
     /// Takes a person out of a room's member list (their own room list is the
-    /// caller's business), telling the others; an emptied user room goes away.
-    pub(crate) fn remove_member(&mut self, band: Band, slug: &str, id: UserId, nick: &str) {
+    /// caller's business), telling the others with `member_left` unless they
+    /// quit (the caller told them with `member_quit`); an emptied user room
+    /// goes away.
+    pub(crate) fn remove_member(
+        &mut self,
+        band: Band,
+        slug: &str,
+        id: UserId,
+        nick: &str,
+        leaving: Leaving,
+    ) {
         let (state, to_close) = self.band_split(band);
         let Some(room) = state.rooms.get_mut(slug) else {
             return;
@@ -252,12 +270,14 @@ impl Hub {
             return;
         }
         room.last_spoke.remove(&id);
-        let frame = Outgoing::new(Event::MemberLeft {
-            room: slug.to_owned(),
-            user: id,
-            nick: nick.to_owned(),
-        });
-        fan_out(room.member_queues(), &frame, to_close);
+        if leaving == Leaving::Room {
+            let frame = Outgoing::new(Event::MemberLeft {
+                room: slug.to_owned(),
+                user: id,
+                nick: nick.to_owned(),
+            });
+            fan_out(room.member_queues(), &frame, to_close);
+        }
         let emptied = room.members.is_empty();
         let user_created = room.user_created;
         let creator = room.creator;
@@ -700,7 +720,7 @@ impl Hub {
             person.rooms.retain(|joined| joined != slug);
             nick.clone_from(&person.nick);
         }
-        self.remove_member(band, slug, user, &nick);
+        self.remove_member(band, slug, user, &nick, Leaving::Room);
         self.send(id, Event::Ok { req });
         Ok(())
     }

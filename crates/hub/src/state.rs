@@ -21,7 +21,7 @@ use tokio::sync::mpsc;
 use crate::handle::{Control, Request};
 use crate::ids::IdGenerator;
 use crate::outbox::{OutboxSender, Outgoing, QueueError};
-use crate::rooms::MaskList;
+use crate::rooms::{Leaving, MaskList};
 use crate::settings::HubSettings;
 
 /// A connected client, entered or not.
@@ -773,8 +773,15 @@ impl Hub {
                 left_at: crate::ids::now_ms(),
             });
         }
+        // One `member_quit` to each person who shared a room, not a
+        // `member_left` per room (IRC shows one QUIT).
+        let frame = Outgoing::new(Event::MemberQuit {
+            user: id,
+            nick: person.nick.clone(),
+        });
+        self.fan_out_to_peers(id, band, &person.rooms, &frame, false);
         for slug in &person.rooms {
-            self.remove_member(band, slug, id, &person.nick);
+            self.remove_member(band, slug, id, &person.nick, Leaving::Site);
         }
         // Invitations die with the session: ids are never reused.
         for room in self.band_mut(band).rooms.values_mut() {

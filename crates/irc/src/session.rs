@@ -1679,6 +1679,10 @@ impl Session {
                 }
             }
             (Event::MemberJoined { room, member }, _) => self.member_joined(room, member),
+            // The hub sends it only to people who shared a room: one QUIT.
+            (Event::MemberQuit { nick, .. }, _) => {
+                self.line(Some(&render::mask(nick)), "QUIT", &["Quit"]);
+            }
             (Event::MemberLeft { room, nick, .. }, _) => {
                 if self.channels.contains_key(room) {
                     self.line(

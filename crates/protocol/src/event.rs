@@ -129,13 +129,22 @@ pub enum Event {
         /// Who, and their standing.
         member: RoomMember,
     },
-    /// Someone left a room I am in (or left the site).
+    /// Someone left a room I am in (`leave`, or put out by a `kick`).
     MemberLeft {
         /// Room slug.
         room: String,
         /// Who.
         user: UserId,
         /// Their nickname (so that a client needs no member list to say who).
+        nick: String,
+    },
+    /// Someone who shared rooms with me left the site (closed the chat,
+    /// lost their connection, or was put out): they are gone from every
+    /// room we shared. Sent once, instead of `member_left` in each room.
+    MemberQuit {
+        /// Who.
+        user: UserId,
+        /// Their nickname.
         nick: String,
     },
     /// Someone's standing changed in a room I am in.
@@ -427,6 +436,7 @@ impl Event {
             | Event::RoomRemoved { .. }
             | Event::MemberJoined { .. }
             | Event::MemberLeft { .. }
+            | Event::MemberQuit { .. }
             | Event::MemberRole { .. }
             | Event::Message(_)
             | Event::Mention { .. }

@@ -173,6 +173,7 @@ fn name_of(event: &Event) -> &'static str {
         Event::Left { .. } => "left",
         Event::MemberJoined { .. } => "member_joined",
         Event::MemberLeft { .. } => "member_left",
+        Event::MemberQuit { .. } => "member_quit",
         Event::MemberRole { .. } => "member_role",
         Event::Message(_) => "message",
         Event::Sent { .. } => "sent",
@@ -313,6 +314,10 @@ fn one_of_each() -> Vec<Event> {
         },
         Event::MemberLeft {
             room: "paris".into(),
+            user: UserId(7),
+            nick: "Alice".into(),
+        },
+        Event::MemberQuit {
             user: UserId(7),
             nick: "Alice".into(),
         },

@@ -94,6 +94,23 @@ describe('rooms', () => {
     expect(state.roomOrder).toEqual(['paris']);
   });
 
+  it('forget someone who quit the site in every room at once', () => {
+    const state = entered();
+    joined(state, 'paris');
+    joined(state, 'lyon');
+    for (const slug of ['paris', 'lyon']) {
+      apply(state, { type: 'member_joined', room: slug, member: { user: bob, role: 'member' } });
+    }
+    apply(state, { type: 'room_typing', room: 'lyon', user: { id: bob.id, nick: 'Bob', member: false } });
+    expect(state.rooms.lyon.typing).toHaveLength(1);
+    apply(state, { type: 'member_quit', user: bob.id, nick: 'Bob' });
+    for (const slug of ['paris', 'lyon']) {
+      expect(state.rooms[slug].members.map((member) => member.user.nick)).toEqual(['Alice']);
+      expect(state.rooms[slug].summary.members).toBe(1);
+    }
+    expect(state.rooms.lyon.typing).toEqual([]);
+  });
+
   it('count unread messages where the person is not looking, and mentions', () => {
     const state = entered();
     joined(state, 'paris');

@@ -331,6 +331,16 @@ export function applyEvent(state: ChatState, event: Event, now: number): Notice[
       }
       return [];
     }
+    case 'member_quit': {
+      // Gone from the site: from every room we shared.
+      for (const room of Object.values(state.rooms)) {
+        if (!room.members.some((member) => member.user.id === event.user)) continue;
+        room.members = room.members.filter((member) => member.user.id !== event.user);
+        room.summary.members = room.members.length;
+        room.typing = room.typing.filter((typist) => typist.id !== event.user);
+      }
+      return [];
+    }
     case 'member_role': {
       const room = state.rooms[event.room];
       if (room) {

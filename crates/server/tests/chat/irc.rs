@@ -170,6 +170,34 @@ async fn irc_and_web_users_share_rooms_and_private_messages() {
     irc.send("PART #paris").await;
     web.expect("Ircy leaving", |e| matches!(e, Event::MemberLeft { .. }))
         .await;
+
+    // Leaving the site is one QUIT, however many channels were shared, and
+    // one `member_quit` on the web.
+    irc.send("JOIN #paris,#lyon").await;
+    irc.expect("my JOIN of #lyon", |l| {
+        l.starts_with(":Ircy!") && l.contains("JOIN #lyon")
+    })
+    .await;
+    web.join("lyon").await;
+    irc.expect("Webby joining #lyon", |l| {
+        l.starts_with(":Webby!") && l.contains("JOIN #lyon")
+    })
+    .await;
+    drop(web);
+    let quit = irc.expect("Webby's QUIT", |l| l.contains(" QUIT ")).await;
+    assert_eq!(quit, ":Webby!~guest@tchatche QUIT :Quit");
+    // Nothing more from Webby: no second QUIT, no PART per channel.
+    let lines = irc.lines_before_sync().await;
+    assert!(!lines.iter().any(|l| l.starts_with(":Webby!")), "{lines:?}");
+    let mut other = server.guest("Autre", 30).await;
+    other.join("paris").await;
+    irc.send("QUIT :bonne nuit").await;
+    other
+        .expect(
+            "Ircy quitting",
+            |e| matches!(e, Event::MemberQuit { nick, .. } if nick == "Ircy"),
+        )
+        .await;
     server.shutdown().await;
 }
 
@@ -626,8 +654,8 @@ async fn away_whowas_and_chathistory() {
 
     drop(sleeper);
     watcher
-        .expect("the part", |l| {
-            l.starts_with(":Dormeur!") && l.contains("PART")
+        .expect("the quit", |l| {
+            l.starts_with(":Dormeur!") && l.contains(" QUIT ")
         })
         .await;
     watcher.send("WHOWAS Dormeur").await;

@@ -36,7 +36,7 @@ async fn a_client_that_stops_reading_is_disconnected() {
             let left = witness
                 .expect(
                     "the sleeper dropped",
-                    |e| matches!(e, Event::MemberLeft { user, .. } if *user == sleeper_id),
+                    |e| matches!(e, Event::MemberQuit { user, .. } if *user == sleeper_id),
                 )
                 .await;
             dropped.store(true, Ordering::SeqCst);
@@ -72,7 +72,7 @@ async fn a_client_that_stops_reading_is_disconnected() {
     }
     assert!(matches!(
         witness_task.await.unwrap(),
-        Event::MemberLeft { .. }
+        Event::MemberQuit { .. }
     ));
     // The sleeper, reading again, finds its connection closed after what
     // was buffered: the server kept at most its queue and socket buffers.

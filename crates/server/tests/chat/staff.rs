@@ -201,7 +201,7 @@ async fn kill_and_ban_put_an_irc_user_out_and_a_ban_holds_across_a_restart() {
     assert!(closing.contains("Moderators removed you"), "{closing}");
     web.expect(
         "Relou leaving",
-        |e| matches!(e, Event::MemberLeft { nick, .. } if nick == "Relou"),
+        |e| matches!(e, Event::MemberQuit { nick, .. } if nick == "Relou"),
     )
     .await;
 

@@ -148,6 +148,14 @@ user: UserId,
 /**
  * Their nickname (so that a client needs no member list to say who).
  */
+nick: string, } | { "type": "member_quit", 
+/**
+ * Who.
+ */
+user: UserId, 
+/**
+ * Their nickname.
+ */
 nick: string, } | { "type": "member_role", 
 /**
  * Room slug.
