@@ -375,30 +375,22 @@ impl AccountStore for SqliteStore {
 
 /// Reads one `accounts` row selected with [`SELECT_ACCOUNT`].
 fn read_account(row: &SqliteRow) -> Result<StoredAccount, StoreError> {
-    let decoding = || query_failed("decoding an account");
-    let integer =
-        |name: &'static str| -> Result<i64, StoreError> { row.try_get(name).map_err(decoding()) };
-    let text = |name: &'static str| -> Result<String, StoreError> {
-        row.try_get(name).map_err(decoding())
-    };
-    let age = integer("age")?;
-    let last_login_ms: Option<i64> = row.try_get("last_login_ms").map_err(decoding())?;
+    let columns = Columns::of(row, "decoding an account");
+    let age: i64 = columns.get("age")?;
     Ok(StoredAccount {
-        id: stored_u64("id", integer("id")?)?,
-        nick: text("nick")?,
-        nick_key: text("nick_key")?,
-        password_hash: text("password_hash")?,
-        email: row.try_get("email").map_err(decoding())?,
+        id: columns.unsigned("id")?,
+        nick: columns.get("nick")?,
+        nick_key: columns.get("nick_key")?,
+        password_hash: columns.get("password_hash")?,
+        email: columns.get("email")?,
         age: u32::try_from(age).map_err(|_| StoreError::Corrupt {
             field: "age",
             value: age.to_string(),
         })?,
-        gender: text("gender")?,
-        department: text("department")?,
-        created_at_ms: stored_u64("created_at_ms", integer("created_at_ms")?)?,
-        last_login_ms: last_login_ms
-            .map(|at| stored_u64("last_login_ms", at))
-            .transpose()?,
+        gender: columns.get("gender")?,
+        department: columns.get("department")?,
+        created_at_ms: columns.unsigned("created_at_ms")?,
+        last_login_ms: columns.optional_unsigned("last_login_ms")?,
     })
 }
 
@@ -436,27 +428,17 @@ impl<'a> MessageRow<'a> {
 
 /// Reads one `room_messages` row selected with the columns in table order.
 fn read_message(row: &SqliteRow) -> Result<StoredMessage, StoreError> {
-    let column = |name: &'static str| -> Result<i64, StoreError> {
-        row.try_get(name)
-            .map_err(query_failed("decoding a room message"))
-    };
-    let text = |name: &'static str| -> Result<String, StoreError> {
-        row.try_get(name)
-            .map_err(query_failed("decoding a room message"))
-    };
-    let reply_to: Option<i64> = row
-        .try_get("reply_to")
-        .map_err(query_failed("decoding a room message"))?;
+    let columns = Columns::of(row, "decoding a room message");
     Ok(StoredMessage {
-        id: stored_u64("id", column("id")?)?,
-        band: text("band")?,
-        room: text("room")?,
-        author_id: stored_u64("author_id", column("author_id")?)?,
-        author_nick: text("author_nick")?,
-        body: text("body")?,
-        at_ms: stored_u64("at_ms", column("at_ms")?)?,
-        reply_to: reply_to.map(|id| stored_u64("reply_to", id)).transpose()?,
-        mentions: decode_mentions(&text("mentions")?)?,
+        id: columns.unsigned("id")?,
+        band: columns.get("band")?,
+        room: columns.get("room")?,
+        author_id: columns.unsigned("author_id")?,
+        author_nick: columns.get("author_nick")?,
+        body: columns.get("body")?,
+        at_ms: columns.unsigned("at_ms")?,
+        reply_to: columns.optional_unsigned("reply_to")?,
+        mentions: decode_mentions(&columns.get::<String>("mentions")?)?,
     })
 }
 
@@ -507,6 +489,39 @@ fn stored_u64(field: &'static str, value: i64) -> Result<u64, StoreError> {
 /// Wraps a driver error with what the store was doing.
 fn query_failed(operation: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
     move |source| StoreError::Query { operation, source }
+}
+
+/// The columns of one row read back, with what the store was decoding
+/// named in any error.
+struct Columns<'r> {
+    row: &'r SqliteRow,
+    decoding: &'static str,
+}
+
+impl<'r> Columns<'r> {
+    fn of(row: &'r SqliteRow, decoding: &'static str) -> Columns<'r> {
+        Columns { row, decoding }
+    }
+
+    /// A column as stored.
+    fn get<T>(&self, name: &'static str) -> Result<T, StoreError>
+    where
+        T: sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>,
+    {
+        self.row.try_get(name).map_err(query_failed(self.decoding))
+    }
+
+    /// An id or a time, refusing negatives (never written by us).
+    fn unsigned(&self, name: &'static str) -> Result<u64, StoreError> {
+        stored_u64(name, self.get(name)?)
+    }
+
+    /// [`Columns::unsigned`] for a nullable column.
+    fn optional_unsigned(&self, name: &'static str) -> Result<Option<u64>, StoreError> {
+        self.get::<Option<i64>>(name)?
+            .map(|value| stored_u64(name, value))
+            .transpose()
+    }
 }
 
 #[cfg(test)]

@@ -1,10 +1,9 @@
 //! [`SanctionStore`] and [`AuditStore`] for SQLite.
 
 use async_trait::async_trait;
-use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
-use super::{SqliteStore, query_failed, stored_u64, to_i64};
+use super::{Columns, SqliteStore, query_failed, stored_u64, to_i64};
 use crate::{
     AUDIT_CHAIN_SEED, AuditEntry, AuditStore, SanctionStore, StoreError, StoredAuditEntry,
     StoredSanction, audit_hash,
@@ -99,27 +98,18 @@ impl SanctionStore for SqliteStore {
 }
 
 fn read_sanction(row: &SqliteRow) -> Result<StoredSanction, StoreError> {
-    let decoding = || query_failed("decoding a sanction");
-    let text = |name: &'static str| -> Result<String, StoreError> {
-        row.try_get(name).map_err(decoding())
-    };
-    let optional_ms = |name: &'static str| -> Result<Option<u64>, StoreError> {
-        let value: Option<i64> = row.try_get(name).map_err(decoding())?;
-        value.map(|at| stored_u64(name, at)).transpose()
-    };
-    let integer =
-        |name: &'static str| -> Result<i64, StoreError> { row.try_get(name).map_err(decoding()) };
+    let columns = Columns::of(row, "decoding a sanction");
     Ok(StoredSanction {
-        id: stored_u64("id", integer("id")?)?,
-        kind: text("kind")?,
-        nick: text("nick")?,
-        nick_key: text("nick_key")?,
-        address: row.try_get("address").map_err(decoding())?,
-        reason: text("reason")?,
-        by_nick: text("by_nick")?,
-        created_at_ms: stored_u64("created_at_ms", integer("created_at_ms")?)?,
-        expires_at_ms: optional_ms("expires_at_ms")?,
-        lifted_at_ms: optional_ms("lifted_at_ms")?,
+        id: columns.unsigned("id")?,
+        kind: columns.get("kind")?,
+        nick: columns.get("nick")?,
+        nick_key: columns.get("nick_key")?,
+        address: columns.get("address")?,
+        reason: columns.get("reason")?,
+        by_nick: columns.get("by_nick")?,
+        created_at_ms: columns.unsigned("created_at_ms")?,
+        expires_at_ms: columns.optional_unsigned("expires_at_ms")?,
+        lifted_at_ms: columns.optional_unsigned("lifted_at_ms")?,
     })
 }
 
@@ -177,24 +167,18 @@ impl AuditStore for SqliteStore {
         .map_err(query_failed("reading the audit log"))?;
         rows.iter()
             .map(|row| {
-                let decoding = || query_failed("decoding an audit entry");
-                let text = |name: &'static str| -> Result<String, StoreError> {
-                    row.try_get(name).map_err(decoding())
-                };
-                let integer = |name: &'static str| -> Result<i64, StoreError> {
-                    row.try_get(name).map_err(decoding())
-                };
+                let columns = Columns::of(row, "decoding an audit entry");
                 Ok(StoredAuditEntry {
-                    id: stored_u64("id", integer("id")?)?,
+                    id: columns.unsigned("id")?,
                     entry: AuditEntry {
-                        at_ms: stored_u64("at_ms", integer("at_ms")?)?,
-                        actor: text("actor")?,
-                        action: text("action")?,
-                        subject: text("subject")?,
-                        detail: text("detail")?,
+                        at_ms: columns.unsigned("at_ms")?,
+                        actor: columns.get("actor")?,
+                        action: columns.get("action")?,
+                        subject: columns.get("subject")?,
+                        detail: columns.get("detail")?,
                     },
-                    prev_hash: text("prev_hash")?,
-                    hash: text("hash")?,
+                    prev_hash: columns.get("prev_hash")?,
+                    hash: columns.get("hash")?,
                 })
             })
             .collect()
