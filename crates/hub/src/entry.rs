@@ -117,8 +117,7 @@ impl Hub {
         let staff = admission
             .account
             .and_then(|_| self.settings.staff.get(&admission.nick_key).copied());
-        // Address sanctions spare staff (see `staff.rs`).
-        let address = staff.is_none().then(|| session.info.peer.ip());
+        let address = crate::staff::sanctionable_address(staff, session);
         self.entry_sanction_check(
             req,
             &admission.nick_key,

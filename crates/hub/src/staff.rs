@@ -59,16 +59,22 @@ struct InForce {
 }
 
 impl InForce {
-    /// Whether this sanction binds someone with this nickname, connected
-    /// from `address` (`None` for staff, whom address sanctions spare: they
-    /// often share an address with the people they moderate).
-    fn binds(&self, nick_key: &str, address: Option<IpAddr>) -> bool {
-        self.nick_key == nick_key || (self.address.is_some() && self.address == address)
-    }
-
     fn in_force_at(&self, now_ms: u64) -> bool {
         self.until_ms.is_none_or(|until| until > now_ms)
     }
+}
+
+/// Whether a sanction on `nick_key` (and `address`, if any) binds someone
+/// with the nickname `their_key`, connected from `their_address` (`None`
+/// for staff, whom address sanctions spare: they often share an address
+/// with the people they moderate).
+fn binds(
+    nick_key: &str,
+    address: Option<IpAddr>,
+    their_key: &str,
+    their_address: Option<IpAddr>,
+) -> bool {
+    nick_key == their_key || (address.is_some() && address == their_address)
 }
 
 /// The mutes and bans in force, indexed by the nickname and the address
@@ -103,7 +109,7 @@ impl InForceSet {
     }
 
     /// The sanctions of `kind` in force at `now_ms` that bind this
-    /// nickname or address (`None` for staff, see [`InForce::binds`]).
+    /// nickname or address (`None` for staff, see [`binds`]).
     fn binding(
         &self,
         kind: SanctionKind,
@@ -289,17 +295,13 @@ async fn write_staff_actions(
     }
 }
 
-/// The address sanctions may bind a person by: theirs, unless they are staff.
-fn sanctionable_address(
+/// The address sanctions may bind someone by: the session's, unless they
+/// are staff (see [`binds`]).
+pub(crate) fn sanctionable_address(
+    staff: Option<StaffRole>,
     session: &crate::state::Session,
-    person: &crate::state::Person,
 ) -> Option<IpAddr> {
-    person.staff.is_none().then(|| session.info.peer.ip())
-}
-
-/// Milliseconds to wait until `until_ms`, at least 1.
-fn millis_until(until_ms: u64, now_ms: u64) -> u64 {
-    until_ms.saturating_sub(now_ms).max(1)
+    staff.is_none().then(|| session.info.peer.ip())
 }
 
 impl Hub {
@@ -325,7 +327,7 @@ impl Hub {
     }
 
     /// Entry's check: a guest may not take a staff nickname, and nobody
-    /// banned enters. `address` is `None` for staff (see [`InForce::binds`]).
+    /// banned enters. `address` is `None` for staff (see [`binds`]).
     /// `Err` carries the refusal.
     pub(crate) fn entry_sanction_check(
         &self,
@@ -338,14 +340,15 @@ impl Hub {
             return Err(refuse(req, ErrorCode::NicknameReserved));
         }
         let now = now_ms();
-        if let Some(ban) = self.staff.ban_on(nick_key, address, now) {
-            let mut error = refuse(req, ErrorCode::Banned).with_detail(ban.reason.clone());
-            if let Some(until) = ban.until_ms {
-                error = error.with_retry_after_ms(millis_until(until, now));
+        match self.staff.ban_on(nick_key, address, now) {
+            Some(ban) => {
+                let left = ban
+                    .until_ms
+                    .map(|until| Duration::from_millis(until.saturating_sub(now)));
+                Err(refuse_verdict(req, ErrorCode::Banned, left).with_detail(ban.reason.clone()))
             }
-            return Err(error);
+            None => Ok(()),
         }
-        Ok(())
     }
 
     pub(crate) fn sanction(&mut self, id: UserId, req: Option<u32>, sanction: Sanction) -> Outcome {
@@ -424,19 +427,7 @@ impl Hub {
                 },
             );
         }
-        let bound: Vec<UserId> = self
-            .sessions
-            .iter()
-            .filter(|(_, session)| {
-                session.person.as_ref().is_some_and(|person| {
-                    person.nick_key == nick_key
-                        || (address.is_some()
-                            && person.staff.is_none()
-                            && Some(session.info.peer.ip()) == address)
-                })
-            })
-            .map(|(session_id, _)| *session_id)
-            .collect();
+        let bound = self.sessions_bound(&nick_key, address);
         for &person_id in &bound {
             self.send(person_id, Event::Sanctioned(notice.clone()));
             match sanction.kind {
@@ -522,17 +513,7 @@ impl Hub {
         else {
             return Err(refuse(req, ErrorCode::SanctionNotFound));
         };
-        let bound: Vec<UserId> = self
-            .sessions
-            .iter()
-            .filter(|(_, session)| {
-                session.person.as_ref().is_some_and(|person| {
-                    lifted.binds(&person.nick_key, sanctionable_address(session, person))
-                })
-            })
-            .map(|(session_id, _)| *session_id)
-            .collect();
-        for person_id in bound {
+        for person_id in self.sessions_bound(&lifted.nick_key, lifted.address) {
             self.refresh_mute(person_id, now);
         }
         let actor = self.person(id, req)?.nick.clone();
@@ -552,6 +533,25 @@ impl Hub {
         Ok(())
     }
 
+    /// The people online whom a sanction on `nick_key` (and `address`)
+    /// binds.
+    fn sessions_bound(&self, nick_key: &str, address: Option<IpAddr>) -> Vec<UserId> {
+        self.sessions
+            .iter()
+            .filter(|(_, session)| {
+                session.person.as_ref().is_some_and(|person| {
+                    binds(
+                        nick_key,
+                        address,
+                        &person.nick_key,
+                        sanctionable_address(person.staff, session),
+                    )
+                })
+            })
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
     /// Sets a person's cached mute from the sanctions in force.
     pub(crate) fn refresh_mute(&mut self, id: UserId, now_ms: u64) {
         let Some(session) = self.sessions.get(&id) else {
@@ -562,7 +562,7 @@ impl Hub {
         };
         let until = self.staff.muted_until(
             &person.nick_key,
-            sanctionable_address(session, person),
+            sanctionable_address(person.staff, session),
             now_ms,
         );
         if let Some(person) = self

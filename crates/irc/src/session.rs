@@ -437,11 +437,25 @@ pub struct Session {
     pub(crate) channels: Channels,
 }
 
-/// How a staff role reads in WHOIS and at registration.
+/// What a staff role is, as WHOIS (`is …`) and registration (`You are …`)
+/// say it.
 fn staff_title(role: StaffRole) -> &'static str {
     match role {
-        StaffRole::Moderator => "is a moderator of this site (modération)",
-        StaffRole::Administrator => "is an administrator of this site (administration)",
+        StaffRole::Moderator => "a moderator of this site (modération)",
+        StaffRole::Administrator => "an administrator of this site (administration)",
+    }
+}
+
+/// When a sanction ends, as the statements say it, in French and English:
+/// a date, "for good" for a ban without one, nothing for the others.
+fn sanction_end(kind: SanctionKind, until_ms: Option<u64>) -> (String, String) {
+    match (kind, until_ms) {
+        (_, Some(until)) => {
+            let at = render::utc_minute(until);
+            (format!(" jusqu'au {at}"), format!(" until {at}"))
+        }
+        (SanctionKind::Ban, None) => (" définitivement".to_owned(), " for good".to_owned()),
+        _ => (String::new(), String::new()),
     }
 }
 
@@ -854,7 +868,11 @@ impl Session {
     }
 
     fn user_command(&mut self, message: &Message) {
-        if self.stage != Stage::Registering || self.registering().realname.is_some() {
+        let has_realname = self
+            .registering
+            .as_ref()
+            .is_some_and(|registering| registering.realname.is_some());
+        if self.stage != Stage::Registering || has_realname {
             return self.numeric(ERR_ALREADYREGISTERED, &["You may not reregister"]);
         }
         let Some(realname) = message.param(3) else {
@@ -921,7 +939,11 @@ impl Session {
         let Some(nick) = self.nick.clone() else {
             return;
         };
-        let Some(realname) = self.registering().realname.clone() else {
+        let Some(realname) = self
+            .registering
+            .as_ref()
+            .and_then(|registering| registering.realname.clone())
+        else {
             return;
         };
         let profile = parse_profile(&realname)
@@ -1037,10 +1059,7 @@ impl Session {
         self.motd();
         if let Some(role) = you.staff {
             self.staff = true;
-            self.numeric(
-                RPL_YOUREOPER,
-                &[&format!("You are {}", &staff_title(role)[3..])],
-            );
+            self.numeric(RPL_YOUREOPER, &[&format!("You are {}", staff_title(role))]);
         }
     }
 
@@ -1891,14 +1910,7 @@ impl Session {
             SanctionKind::Kick => ("Vous êtes sorti du site", "You are removed from the site"),
             SanctionKind::Ban => ("Vous êtes banni du site", "You are banned from the site"),
         };
-        let (until_fr, until_en) = match (notice.kind, notice.until) {
-            (_, Some(until)) => {
-                let at = render::utc_minute(until);
-                (format!(" jusqu'au {at}"), format!(" until {at}"))
-            }
-            (SanctionKind::Ban, None) => (" définitivement".to_owned(), " for good".to_owned()),
-            _ => (String::new(), String::new()),
-        };
+        let (until_fr, until_en) = sanction_end(notice.kind, notice.until);
         let id = notice.id;
         let reason = notice.reason.clone();
         self.notice(&format!(
@@ -2103,7 +2115,10 @@ impl Session {
                     self.numeric(RPL_WHOISACCOUNT, &[&nick, &nick, "is logged in as"]);
                 }
                 if let Some(role) = user.staff {
-                    self.numeric(RPL_WHOISOPERATOR, &[&nick, staff_title(role)]);
+                    self.numeric(
+                        RPL_WHOISOPERATOR,
+                        &[&nick, &format!("is {}", staff_title(role))],
+                    );
                 }
                 if let Some(away) = user.away.clone() {
                     self.numeric(RPL_AWAY, &[&nick, &away]);
@@ -2232,13 +2247,10 @@ impl Session {
                     }
                     ErrorCode::Banned => {
                         let reason = error.detail.clone().unwrap_or_default();
-                        let until = match error.retry_after_ms {
-                            Some(wait) => format!(
-                                " until {}",
-                                render::utc_minute(render::now_ms().saturating_add(wait))
-                            ),
-                            None => " for good".to_owned(),
-                        };
+                        let until_ms = error
+                            .retry_after_ms
+                            .map(|wait| render::now_ms().saturating_add(wait));
+                        let (_, until) = sanction_end(SanctionKind::Ban, until_ms);
                         self.numeric(
                             ERR_YOUREBANNEDCREEP,
                             &[&format!("{text}{until} Reason: {reason}")],
