@@ -158,39 +158,33 @@ impl OutboxSender {
 
     /// Asks the connection to close with `reason`. The first reason wins.
     pub fn close(&self, reason: ErrorCode) {
-        let waker = {
-            let mut state = self.0.state();
-            if state.close.is_some() {
-                return;
-            }
-            state.close = Some(reason);
-            [state.waker.take(), state.close_waker.take()]
-        };
-        for waker in waker.into_iter().flatten() {
-            waker.wake();
-        }
+        self.ask_to_close(reason, false);
     }
-}
 
-impl OutboxSender {
     /// Asks the connection to close with `reason` once it has written the
     /// frames already queued: last words (a sanction's statement of
     /// reasons) that a plain [`OutboxSender::close`] would drop. Frames
     /// queued later are not written. A plain close still wins.
     pub fn finish(&self, reason: ErrorCode) {
-        let waker = {
+        self.ask_to_close(reason, true);
+    }
+
+    fn ask_to_close(&self, reason: ErrorCode, after_queued: bool) {
+        let wakers = {
             let mut state = self.0.state();
-            if state.close.is_some() || state.finish.is_some() {
+            if state.close.is_some() || (after_queued && state.finish.is_some()) {
                 return;
             }
-            state.finish = Some(reason);
-            if state.frames.is_empty() {
+            if after_queued {
+                state.finish = Some(reason);
+            }
+            // Last words wait for the frames before them (see `next`).
+            if !after_queued || state.frames.is_empty() {
                 state.close = Some(reason);
             }
             [state.waker.take(), state.close_waker.take()]
         };
-        // The close waker only matters when the close took effect at once.
-        for waker in waker.into_iter().flatten() {
+        for waker in wakers.into_iter().flatten() {
             waker.wake();
         }
     }
