@@ -54,15 +54,7 @@ async fn sasl(client: &mut IrcClient, lines: &[&str]) -> String {
 /// nickname again while a connection the test dropped still holds it.
 async fn welcomed_as(client: &mut IrcClient, nick: &str) -> String {
     client.send("CAP END").await;
-    loop {
-        let line = client
-            .expect("001 or 433", |l| l.contains(" 001 ") || l.contains(" 433 "))
-            .await;
-        if line.contains(" 001 ") {
-            return line;
-        }
-        client.send(&format!("NICK {nick}")).await;
-    }
+    client.welcome_once_free(nick).await
 }
 
 #[tokio::test]
@@ -230,21 +222,12 @@ async fn a_long_password_arrives_in_400_byte_chunks_and_pass_works_too() {
     // PASS account:password, with no SASL and no profile.
     let (bob, _) = server.member("Bob", 30, PASSWORD).await;
     drop(bob);
-    loop {
-        let mut client = server.irc().await;
-        // The password has spaces: it goes as the trailing parameter.
-        client.send(&format!("PASS :Bob:{PASSWORD}")).await;
-        client.send("NICK Bob").await;
-        client.send("USER b 0 * :Bob").await;
-        let line = client
-            .expect("welcome or refusal", |l| {
-                l.contains(" 001 ") || l.contains(" 433 ")
-            })
-            .await;
-        if line.contains(" 001 ") {
-            break;
-        }
-    }
+    let mut client = server.irc().await;
+    // The password has spaces: it goes as the trailing parameter.
+    client.send(&format!("PASS :Bob:{PASSWORD}")).await;
+    client.send("NICK Bob").await;
+    client.send("USER b 0 * :Bob").await;
+    client.welcome_once_free("Bob").await;
     let mut wrong = server.irc().await;
     wrong.send("PASS Carole:pas le bon mot").await;
     wrong.send("NICK Carole").await;

@@ -557,6 +557,20 @@ impl IrcClient {
             .await
     }
 
+    /// Waits for the welcome (001) and returns it, asking for `nick` again
+    /// while a connection the test dropped still holds it (433).
+    pub async fn welcome_once_free(&mut self, nick: &str) -> String {
+        loop {
+            let line = self
+                .expect("001 or 433", |l| l.contains(" 001 ") || l.contains(" 433 "))
+                .await;
+            if line.contains(" 001 ") {
+                return line;
+            }
+            self.send(&format!("NICK {nick}")).await;
+        }
+    }
+
     pub async fn register(&mut self, nick: &str, realname: &str) {
         self.nick = nick.to_owned();
         self.send(&format!("NICK {nick}")).await;
