@@ -20,8 +20,6 @@ CREATE TABLE sanctions (
     lifted_at_ms  BIGINT
 );
 
-CREATE INDEX sanctions_nick_key ON sanctions (nick_key);
-
 -- Every staff action, append-only and hash-chained: each row's `hash` is
 -- SHA-256 over the previous row's hash and this row's fields, so editing
 -- or deleting a row breaks every hash after it (see

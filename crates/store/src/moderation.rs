@@ -46,8 +46,6 @@ pub trait SanctionStore: Send + Sync + 'static {
     async fn lift_sanction(&self, id: u64, at_ms: u64) -> Result<bool, StoreError>;
     /// The mutes and bans in force at `now_ms` (not lifted, not expired).
     async fn sanctions_in_force(&self, now_ms: u64) -> Result<Vec<StoredSanction>, StoreError>;
-    /// Every sanction ever recorded against a folded nickname, newest first.
-    async fn sanctions_of(&self, nick_key: &str) -> Result<Vec<StoredSanction>, StoreError>;
 }
 
 /// One staff action, as the hub describes it.
