@@ -123,7 +123,7 @@ impl Hub {
             .map(|text| text.trim().to_owned())
             .filter(|text| !text.is_empty());
         if message.is_some() {
-            self.unless_muted(id, req)?;
+            self.may_express(id, req)?;
         }
         if message
             .as_ref()

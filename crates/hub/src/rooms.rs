@@ -440,7 +440,7 @@ impl Hub {
         name: &str,
         topic: Option<String>,
     ) -> Outcome {
-        self.unless_muted(id, req)?;
+        self.may_express(id, req)?;
         let max_rooms = self.settings.max_rooms_per_user;
         let max_created = self.settings.max_created_rooms_per_user;
         let now = Instant::now().into_std();
@@ -539,7 +539,7 @@ impl Hub {
     pub(crate) fn set_room(&mut self, id: UserId, req: Option<u32>, change: SetRoom) -> Outcome {
         let band = self.operated_room(id, req, &change.room)?;
         if change.topic.is_some() {
-            self.unless_muted(id, req)?;
+            self.may_express(id, req)?;
         }
         if change
             .topic
@@ -874,7 +874,7 @@ impl Hub {
     }
 
     pub(crate) fn room_typing(&mut self, id: UserId, req: Option<u32>, slug: &str) -> Outcome {
-        self.unless_muted(id, req)?;
+        self.may_express(id, req)?;
         let limit = self.settings.typing_max_room_members;
         let person = self.person(id, req)?;
         let band = person.band;

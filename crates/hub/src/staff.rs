@@ -316,13 +316,15 @@ impl Hub {
             .ok_or_else(|| refuse(req, ErrorCode::NotStaff))
     }
 
-    /// Refuses with `muted` what a muted person may not do besides sending
-    /// messages (which the safety decision refuses): naming a new room,
-    /// setting a topic or an away message, typing signals in rooms.
-    pub(crate) fn unless_muted(&self, id: UserId, req: Option<u32>) -> Outcome {
-        match self.person(id, req)?.muted_for() {
-            Some(left) => Err(refuse_verdict(req, ErrorCode::Muted, Some(left))),
-            None => Ok(()),
+    /// The safety decision for what others read from `id` besides
+    /// messages: the name of a new room, a topic, an away message, typing in
+    /// a room ([`tchatche_safety::assess_expression`]).
+    pub(crate) fn may_express(&self, id: UserId, req: Option<u32>) -> Outcome {
+        match tchatche_safety::assess_expression(self.person(id, req)?.muted_for()) {
+            tchatche_safety::Verdict::Refuse { code, retry_after } => {
+                Err(refuse_verdict(req, code, retry_after))
+            }
+            _ => Ok(()),
         }
     }
 

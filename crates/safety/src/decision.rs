@@ -1,7 +1,8 @@
 //! The safety decision for room messages and private messages.
 //!
 //! The hub calls [`assess_room_message`] or [`assess_dm`] once per message,
-//! before any delivery, with the facts it holds. The verdict is one of the
+//! and [`assess_expression`] for the rest people read (room names, topics,
+//! away messages, typing), before any delivery, with the facts it holds. The verdict is one of the
 //! actions the moderation work builds on: deliver, deliver masked, hold for
 //! review, deliver and flag, or refuse with a reason. Today's rules: a
 //! moderator's mute, body length, moderated rooms, slow mode, band
@@ -126,6 +127,13 @@ pub fn assess_dm(facts: &DmFacts<'_>) -> Verdict {
         return refusal;
     }
     Verdict::Deliver
+}
+
+/// The decision for what else others read from someone: the name of a
+/// new room, a topic, an away message, a typing signal in a room. Today
+/// only a moderator's mute refuses it; filters will be further rules here.
+pub fn assess_expression(sender_muted_for: Option<Duration>) -> Verdict {
+    muted(sender_muted_for).unwrap_or(Verdict::Deliver)
 }
 
 fn muted(muted_for: Option<Duration>) -> Option<Verdict> {
@@ -261,6 +269,19 @@ mod tests {
         for (name, facts, expected) in cases {
             assert_eq!(assess_room_message(&facts), expected, "{name}");
         }
+    }
+
+    #[test]
+    fn expression_is_refused_only_while_muted() {
+        assert_eq!(assess_expression(None), Verdict::Deliver);
+        assert_eq!(assess_expression(Some(Duration::ZERO)), Verdict::Deliver);
+        assert_eq!(
+            assess_expression(Some(Duration::from_secs(9))),
+            Verdict::Refuse {
+                code: ErrorCode::Muted,
+                retry_after: Some(Duration::from_secs(9)),
+            }
+        );
     }
 
     #[test]

@@ -11,5 +11,7 @@ pub mod names;
 pub mod nickname;
 pub mod visibility;
 
-pub use decision::{DmFacts, RoomMessageFacts, Verdict, assess_dm, assess_room_message};
+pub use decision::{
+    DmFacts, RoomMessageFacts, Verdict, assess_dm, assess_expression, assess_room_message,
+};
 pub use visibility::may_see;
