@@ -1,7 +1,8 @@
 // @ts-check
 // Two people on desktops: they enter, meet in a room, talk both ways, then
-// talk privately, seeing each other type and the "Vu" (seen) mark.
-// Also takes the README's desktop screenshots.
+// talk privately, seeing each other type and the "Vu" (seen) mark; one
+// leaves the site and the other's room forgets them. Also takes the README's
+// desktop screenshots.
 
 import assert from 'node:assert/strict';
 import { Scene } from './support/scene.mjs';
@@ -76,6 +77,17 @@ scene.test('a profile card opened from a nickname in a room, and the dark theme'
   await card.getByText('31 ans, Homme').waitFor();
   await card.getByText('69 — Rhône').waitFor();
   await scene.screenshot(alice, 'desktop-profile-dark');
+  await card.getByRole('button', { name: 'Fermer' }).click();
+  await card.waitFor({ state: 'hidden' });
+
+  // Bob leaves the site: Alice's room forgets him at once (member_quit, which
+  // the server sends before the new count), so his card no longer shows what
+  // the room knew of him.
+  await bob.showSettings();
+  await bob.page.getByRole('button', { name: 'Quitter le chat' }).click();
+  await alice.room('rock-metal').getByTestId('room-members').getByText('Membres : 1').waitFor();
+  await alice.page.getByRole('button', { name: 'Profil de Bob' }).click();
+  await card.getByText("Cette personne n'est plus connectée.").waitFor();
   await card.getByRole('button', { name: 'Fermer' }).click();
   await card.waitFor({ state: 'hidden' });
 });

@@ -3,10 +3,10 @@
 // (a member the configuration names in `[staff]`, so registered on a first
 // start of the server, then named on a second start on the same data
 // folder) speaks the protocol from a page of their own; a guest on a phone,
-// in the dark theme, sees the moderator's badge, then gets muted, kicked
-// and banned, and each time the statement of reasons (what, why, until
-// when, the number, how to appeal; axe checks the dialog and the entry
-// form). Muted, a message is kept with until when; kicked, the guest comes
+// in the dark theme, sees the moderator's badge (in the people list and on
+// the profile card), then gets muted, kicked and banned, and each time the
+// statement of reasons (what, why, until when, the number, how to appeal;
+// axe checks the dialog and the entry form). Muted, a message is kept with until when; kicked, the guest comes
 // back by their own hand; banned, the entry form gives the reason and "for
 // good", also when entering again. (That nothing re-enters by itself is
 // proved in session.test.ts, with a fake clock.)
@@ -50,6 +50,12 @@ scene.test('a guest muted, kicked, then banned by a moderator sees why each time
   // The real moderator wears the badge.
   await relou.searchPeople('Vigie', 'Vigie');
   await relou.personInList('Vigie').getByTestId('staff-badge').getByText('Modération').waitFor();
+  await relou.personInList('Vigie').click();
+  const card = relou.page.getByTestId('profile-card');
+  await card.getByTestId('staff-badge').getByText('Modération').waitFor();
+  await card.getByText("Fait partie de l'équipe du site.").waitFor();
+  await card.getByRole('button', { name: 'Fermer' }).click();
+  await card.waitFor({ state: 'hidden' });
   await relou.joinRoom('bordeaux');
 
   // A mute: the statement of reasons, with its end in local time.

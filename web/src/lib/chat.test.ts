@@ -340,6 +340,13 @@ describe('sanctions', () => {
     expect(isMuted(state, NOW + 90_000)).toBe(false);
   });
 
+  it('forget a mute when a message is accepted (it was lifted)', () => {
+    const state = entered();
+    apply(state, { type: 'sanctioned', ...sanctionNotice('7002', 'mute', { until: NOW + 3_600_000 }) });
+    apply(state, { type: 'sent', req: 5, id: '90' });
+    expect(state.mutedUntil).toBeNull();
+  });
+
   it('ignore other refusals', () => {
     const state = entered();
     apply(state, { type: 'error', code: 'slow_mode', message_fr: '', message_en: '', retry_after_ms: 5000 });

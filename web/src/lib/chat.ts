@@ -110,7 +110,8 @@ export interface ChatState {
   /**
    * A moderator's mute holds until then (ms since the epoch), as its
    * statement or the last `muted` refusal said; `null`: not muted, as far
-   * as the client knows (a lifted mute is not announced: the server decides).
+   * as the client knows (a lifted mute is not announced: the server decides,
+   * and a message it accepts clears this).
    */
   mutedUntil: number | null;
   nextLocalId: number;
@@ -324,23 +325,15 @@ export function applyEvent(state: ChatState, event: Event, now: number): Notice[
     }
     case 'member_left': {
       const room = state.rooms[event.room];
-      if (room) {
-        room.members = room.members.filter((member) => member.user.id !== event.user);
-        room.summary.members = room.members.length;
-        room.typing = room.typing.filter((typist) => typist.id !== event.user);
-      }
+      if (room) removeMember(room, event.user);
       return [];
     }
-    case 'member_quit': {
+    case 'member_quit':
       // Gone from the site: from every room we shared.
       for (const room of Object.values(state.rooms)) {
-        if (!room.members.some((member) => member.user.id === event.user)) continue;
-        room.members = room.members.filter((member) => member.user.id !== event.user);
-        room.summary.members = room.members.length;
-        room.typing = room.typing.filter((typist) => typist.id !== event.user);
+        if (room.members.some((member) => member.user.id === event.user)) removeMember(room, event.user);
       }
       return [];
-    }
     case 'member_role': {
       const room = state.rooms[event.room];
       if (room) {
@@ -430,6 +423,10 @@ export function applyEvent(state: ChatState, event: Event, now: number): Notice[
       // A refused message or typing signal says how long the mute still holds.
       if (event.code === 'muted' && event.retry_after_ms !== undefined) state.mutedUntil = now + event.retry_after_ms;
       return [];
+    case 'sent':
+      // A message accepted: whatever mute the client knew of was lifted.
+      state.mutedUntil = null;
+      return [];
     default:
       return [];
   }
@@ -445,6 +442,13 @@ export function expireMute(state: ChatState, now: number): boolean {
 /** A moderator's mute holds now, as far as the client knows. */
 export function isMuted(state: ChatState, now: number): boolean {
   return state.mutedUntil !== null && state.mutedUntil > now;
+}
+
+/** Someone left a room (or the site): out of its members, its count and who is typing. */
+function removeMember(room: JoinedRoom, user: UserId): void {
+  room.members = room.members.filter((member) => member.user.id !== user);
+  room.summary.members = room.members.length;
+  room.typing = room.typing.filter((typist) => typist.id !== user);
 }
 
 /** Forgets a room I left. */

@@ -148,7 +148,7 @@ function banOfRefusal(error: ErrorReply, now: number): BanFacts {
   return { reason: error.detail ?? '', until: error.retry_after_ms === undefined ? null : now + error.retry_after_ms };
 }
 
-/** "Muted until 15:40", in both languages, for a refused message. */
+/** "Muted until 15:40", in both languages: a refused message's error, and the composer's note. */
 export function mutedText(until: number, now: number): ServerText {
   return inBothLanguages('sanction.muted_until', (locale) => ({ time: formatUntil(until, now, locale) }));
 }
@@ -585,17 +585,17 @@ export class Session {
    * a ban the entry form says why and until when.
    */
   private putOut(closing: Extract<Event, { type: 'closing' }>): void {
+    if (closing.reason === 'banned') {
+      const ban = this.lastSanction?.kind === 'ban' ? this.lastSanction : null;
+      this.quit();
+      this.entryError = { field: 'form', text: textOf(closing), ban: { reason: ban?.reason ?? '', until: ban?.until ?? null } };
+      return;
+    }
     this.wantEntry = false;
     this.entering = false;
     this.waitingForNickname = false;
-    if (closing.reason === 'kicked') {
-      this.kicked = true;
-      this.connection.stop();
-      return;
-    }
-    const ban = this.lastSanction?.kind === 'ban' ? this.lastSanction : null;
-    this.quit();
-    this.entryError = { field: 'form', text: textOf(closing), ban: { reason: ban?.reason ?? '', until: ban?.until ?? null } };
+    this.kicked = true;
+    this.connection.stop();
   }
 
   /** The person read a statement of reasons. */
@@ -787,8 +787,6 @@ export class Session {
         if (event.type === 'sent') {
           outgoing.status = 'sent';
           outgoing.id = event.id;
-          // Accepted: whatever mute the client knew of was lifted.
-          this.chat.mutedUntil = null;
         } else if (event.type === 'error') {
           this.refused(outgoing, event, peer);
         }
