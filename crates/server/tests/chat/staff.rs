@@ -513,7 +513,11 @@ async fn a_web_guest_is_warned_then_banned_with_their_address() {
         Event::Sanctioned(notice) => assert_eq!(notice.kind, SanctionKind::Ban),
         _ => unreachable!(),
     }
-    assert_eq!(troll.expect_closed().await.as_deref(), Some("banned"));
+    // Closing `banned`, then close code 1008 (policy violation).
+    assert_eq!(
+        troll.expect_close_frame().await,
+        (Some("banned".to_owned()), Some(1008))
+    );
     assert_eq!(bystander.expect_closed().await.as_deref(), Some("banned"));
     let mut again = server.client().await;
     assert_eq!(

@@ -458,19 +458,32 @@ impl Client {
     /// Waits until the server closes the connection; returns the `closing`
     /// reason if one was sent.
     pub async fn expect_closed(&mut self) -> Option<String> {
+        self.expect_close_frame().await.0
+    }
+
+    /// Waits until the server closes the connection; returns the `closing`
+    /// reason if one was sent, and the close frame's code if one came.
+    pub async fn expect_close_frame(&mut self) -> (Option<String>, Option<u16>) {
         let mut reason = None;
-        while let Some(text) = self.next_text().await {
-            if let Ok(Event::Closing { reason: code, .. }) = serde_json::from_str::<Event>(&text) {
-                reason = Some(
-                    serde_json::to_value(code)
-                        .unwrap()
-                        .as_str()
-                        .unwrap()
-                        .to_owned(),
-                );
+        loop {
+            let frame = tokio::time::timeout(WAIT, self.socket.next())
+                .await
+                .expect("a frame before the timeout");
+            match frame {
+                None | Some(Err(_)) => return (reason, None),
+                Some(Ok(Message::Close(frame))) => {
+                    return (reason, frame.map(|frame| u16::from(frame.code)));
+                }
+                Some(Ok(Message::Text(text))) => {
+                    if let Ok(Event::Closing { reason: code, .. }) =
+                        serde_json::from_str::<Event>(text.as_str())
+                    {
+                        reason = Some(code.as_str().to_owned());
+                    }
+                }
+                Some(Ok(_)) => {}
             }
         }
-        reason
     }
 }
 
