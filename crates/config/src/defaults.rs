@@ -163,6 +163,7 @@ impl Default for AccountsConfig {
             hashing_threads: 2,
             recovery_codes: 8,
             max_failed_logins_per_nickname: 5,
+            max_failed_logins_per_nickname_anywhere: 50,
             max_failed_logins_per_ip: 20,
             failed_login_window_secs: 900,
         }

@@ -142,9 +142,14 @@ pub struct AccountsConfig {
     pub hashing_threads: u32,
     /// Recovery codes given at registration, default 8.
     pub recovery_codes: u32,
-    /// Wrong passwords for one nickname before it is locked for the rest of
-    /// the window, default 5.
+    /// Wrong passwords for one nickname from one IP address before that
+    /// address is locked out of it for the rest of the window, default 5.
+    /// Per address, so that nobody can lock a member out from elsewhere.
     pub max_failed_logins_per_nickname: u32,
+    /// Wrong passwords for one nickname from all addresses together before
+    /// it is locked for the rest of the window, default 50: the slower
+    /// limit on guessing from many addresses.
+    pub max_failed_logins_per_nickname_anywhere: u32,
     /// Wrong passwords from one IP address before it is locked for the rest
     /// of the window, default 20.
     pub max_failed_logins_per_ip: u32,

@@ -426,6 +426,10 @@ fn validate(config: &Config) -> Result<(), ConfigError> {
             accounts.max_failed_logins_per_nickname,
         ),
         (
+            "accounts.max_failed_logins_per_nickname_anywhere",
+            accounts.max_failed_logins_per_nickname_anywhere,
+        ),
+        (
             "accounts.max_failed_logins_per_ip",
             accounts.max_failed_logins_per_ip,
         ),

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use tchatche_protocol::{Department, ErrorCode, Event, Gender, UserId};
 use tchatche_store::{AccountStore, NewAccount, StoreError, StoredAccount};
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::Semaphore;
 
 use crate::credentials::{
     self, PasswordHashing, check_email, check_new_password, normalise_recovery_code,
@@ -24,7 +24,8 @@ use crate::credentials::{
 use crate::ids::now_ms;
 use crate::outbox::Outgoing;
 use crate::state::{Admission, Hub, Outcome, refuse};
-use crate::throttle::FailureThrottle;
+use crate::throttle::{LoginLimits, LoginThrottle};
+use crate::work::{Done, DoneSender};
 
 /// Requests of one session kept while its credential job runs; beyond this
 /// they are refused with `busy`.
@@ -129,41 +130,39 @@ pub(crate) struct Credentials {
     store: Option<Arc<dyn AccountStore>>,
     hashing: Arc<PasswordHashing>,
     permits: Arc<Semaphore>,
-    done: mpsc::UnboundedSender<JobDone>,
+    done: DoneSender,
     /// Folded nicknames that belong to an account: entering with one needs
     /// its password. Loaded at start, kept in step by the hub.
     pub member_keys: std::collections::HashSet<String>,
-    pub by_nickname: FailureThrottle,
-    pub by_address: FailureThrottle,
+    /// The failed-login throttles.
+    pub throttle: LoginThrottle,
 }
 
 impl Credentials {
     pub async fn new(
         settings: &crate::settings::AccountSettings,
         store: Option<Arc<dyn AccountStore>>,
-    ) -> Result<(Credentials, mpsc::UnboundedReceiver<JobDone>), crate::StartError> {
+        done: DoneSender,
+    ) -> Result<Credentials, crate::StartError> {
         let hashing = PasswordHashing::new(settings.argon2_memory_kib, settings.argon2_iterations)?;
         let member_keys = match &store {
             Some(store) => store.account_nick_keys().await?.into_iter().collect(),
             None => Default::default(),
         };
-        let (done, results) = mpsc::unbounded_channel();
         let credentials = Credentials {
             store,
             hashing: Arc::new(hashing),
             permits: Arc::new(Semaphore::new(settings.hashing_threads.max(1))),
             done,
             member_keys,
-            by_nickname: FailureThrottle::new(
-                settings.max_failed_logins_per_nickname,
-                settings.failed_login_window,
-            ),
-            by_address: FailureThrottle::new(
-                settings.max_failed_logins_per_ip,
-                settings.failed_login_window,
-            ),
+            throttle: LoginThrottle::new(LoginLimits {
+                per_nickname_and_address: settings.max_failed_logins_per_nickname,
+                per_nickname: settings.max_failed_logins_per_nickname_anywhere,
+                per_address: settings.max_failed_logins_per_ip,
+                window: settings.failed_login_window,
+            }),
         };
-        Ok((credentials, results))
+        Ok(credentials)
     }
 
     /// Runs `job` on its own task with a hashing permit and sends its
@@ -184,7 +183,7 @@ impl Credentials {
             let _permit = permits.acquire_owned().await.ok();
             let outcome = job.await;
             // The hub may have stopped meanwhile: nobody is left to tell.
-            let _ = done.send(JobDone { id, req, outcome });
+            let _ = done.send(Done::Credentials(JobDone { id, req, outcome }));
         });
         true
     }
@@ -297,39 +296,33 @@ pub(crate) fn age_now(account: &StoredAccount, now_ms: u64) -> u32 {
         .saturating_add(u32::try_from(years).unwrap_or(u32::MAX))
 }
 
-impl Hub {
-    fn throttle_wait(&self, id: UserId, nick_key: &str) -> Option<Duration> {
-        let now = Instant::now();
-        let address = self.sessions.get(&id)?.info.peer.ip().to_string();
-        let credentials = &self.credentials;
-        let by_nick = credentials.by_nickname.wait(nick_key, now);
-        let by_address = credentials.by_address.wait(&address, now);
-        by_nick.max(by_address)
-    }
+/// The refusal of a locked login, with when to try again.
+fn too_many_attempts(req: Option<u32>, wait: Duration) -> tchatche_protocol::ErrorEvent {
+    refuse(req, ErrorCode::TooManyAttempts)
+        .with_retry_after_ms(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1))
+}
 
-    /// Refuses with `too_many_attempts` while `nick_key` or the session's
-    /// address is locked; otherwise counts this attempt as a failure of
-    /// both until its job says otherwise ([`Hub::settle_attempt`]), so that
-    /// many attempts at once cannot slip past the limit.
+impl Hub {
+    /// Refuses with `too_many_attempts` while `nick_key` is locked for the
+    /// session's address (or everywhere), or the address is; otherwise
+    /// counts this attempt as a failure until its job says otherwise
+    /// ([`Hub::settle_attempt`]), so that many attempts at once cannot slip
+    /// past the limit.
     fn claim_attempt(&mut self, id: UserId, req: Option<u32>, nick_key: &str) -> Outcome {
-        if let Some(wait) = self.throttle_wait(id, nick_key) {
-            return Err(refuse(req, ErrorCode::TooManyAttempts)
-                .with_retry_after_ms(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1)));
-        }
-        let now = Instant::now();
-        self.credentials.by_nickname.fail(nick_key, now);
-        if let Some(session) = self.sessions.get_mut(&id) {
-            let address = session.info.peer.ip().to_string();
-            self.credentials.by_address.fail(&address, now);
-            session.attempt = Some(nick_key.to_owned());
-        }
+        let Some(session) = self.sessions.get_mut(&id) else {
+            return Ok(());
+        };
+        let address = session.info.peer.ip();
+        self.credentials
+            .throttle
+            .claim(nick_key, address, Instant::now())
+            .map_err(|wait| too_many_attempts(req, wait))?;
+        session.attempt = Some(nick_key.to_owned());
         Ok(())
     }
 
-    /// Settles the attempt a job's outcome answers: a wrong password or
-    /// code stays counted; a right one clears the nickname and takes the
-    /// address's count back by one; anything else tested nothing and is
-    /// taken back.
+    /// Settles the attempt a job's outcome answers (see
+    /// [`LoginThrottle::settle`]).
     fn settle_attempt(&mut self, id: UserId, verdict: Attempt) {
         let Some(session) = self.sessions.get_mut(&id) else {
             return;
@@ -337,19 +330,13 @@ impl Hub {
         let Some(nick_key) = session.attempt.take() else {
             return;
         };
-        let address = session.info.peer.ip().to_string();
-        let credentials = &mut self.credentials;
-        match verdict {
-            Attempt::Wrong => {}
-            Attempt::Right => {
-                credentials.by_nickname.forgive(&nick_key);
-                credentials.by_address.undo(&address);
-            }
-            Attempt::Void => {
-                credentials.by_nickname.undo(&nick_key);
-                credentials.by_address.undo(&address);
-            }
-        }
+        let address = session.info.peer.ip();
+        self.credentials.throttle.settle(
+            &nick_key,
+            address,
+            verdict == Attempt::Right,
+            verdict == Attempt::Void,
+        );
     }
 
     /// Marks the session busy and runs `job`; `server_error` without a store.
@@ -377,6 +364,15 @@ impl Hub {
         purpose: LoginPurpose,
     ) -> Outcome {
         if !self.credentials.member_keys.contains(&nick_key) {
+            // A name no member has tests nothing, but trying names is a
+            // way to probe: it counts against the address.
+            if let Some(session) = self.sessions.get(&id) {
+                let address = session.info.peer.ip();
+                self.credentials
+                    .throttle
+                    .fail_unknown(address, Instant::now())
+                    .map_err(|wait| too_many_attempts(req, wait))?;
+            }
             return Err(refuse(req, ErrorCode::AccountNotFound));
         }
         self.claim_attempt(id, req, &nick_key)?;
@@ -571,16 +567,7 @@ impl Hub {
             self.send(id, Event::Error(error));
         }
         self.close_pending();
-        while let Some(session) = self.sessions.get_mut(&id) {
-            if session.busy {
-                break;
-            }
-            let Some(request) = session.parked.pop_front() else {
-                break;
-            };
-            self.on_request(request);
-            self.close_pending();
-        }
+        self.resume_parked(id);
     }
 
     fn apply_outcome(&mut self, id: UserId, req: Option<u32>, outcome: JobOutcome) -> Outcome {

@@ -114,8 +114,12 @@ impl Hub {
         if self.nicknames.contains_key(&admission.nick_key) {
             return Err(refuse(req, ErrorCode::NicknameTaken));
         }
+        let band = Band::for_age(admission.age);
+        // Staff are adults: a listed member of the teen band enters as an
+        // ordinary member (the server warned at start).
         let staff = admission
             .account
+            .filter(|_| band == Band::Adult)
             .and_then(|_| self.settings.staff.get(&admission.nick_key).copied());
         let address = crate::staff::sanctionable_address(staff, session);
         self.entry_sanction_check(
@@ -125,8 +129,8 @@ impl Hub {
             address,
         )?;
         let now_ms = crate::ids::now_ms();
-        let muted_until_ms = self.staff.muted_until(&admission.nick_key, address, now_ms);
-        let band = Band::for_age(admission.age);
+        let (muted_until_ms, muted_by_address) =
+            self.staff.mute_on(&admission.nick_key, address, now_ms);
         let now = Instant::now().into_std();
         let nick_key = admission.nick_key;
         let person = Person {
@@ -146,16 +150,18 @@ impl Hub {
             account: admission.account,
             staff,
             muted_until_ms,
+            muted_by_address,
         };
         let you = person.summary(id, now);
         let outbox = session.outbox.clone();
         let no_directory = session.no_directory;
+        // No address in the log: connection records are its legal place,
+        // with their own retention; the log is kept by whoever runs it.
         tracing::info!(
             user = %id,
             nick = %person.nick,
             band = band.as_str(),
             member = person.account.is_some(),
-            peer = %session.info.peer,
             transport = ?session.info.transport,
             "entered"
         );

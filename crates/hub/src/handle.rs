@@ -205,6 +205,12 @@ impl Connection {
     pub fn close(&self, reason: ErrorCode) {
         self.outbox.close(reason);
     }
+
+    /// Asks this connection's writer to close with `reason` once it has
+    /// written what is already queued (the answers to earlier frames).
+    pub fn finish(&self, reason: ErrorCode) {
+        self.outbox.finish(reason);
+    }
 }
 
 impl Drop for Connection {

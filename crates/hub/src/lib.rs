@@ -12,6 +12,7 @@ mod accounts;
 pub mod credentials;
 mod entry;
 mod handle;
+mod history;
 mod ids;
 mod outbox;
 mod people;
@@ -20,6 +21,7 @@ mod settings;
 mod staff;
 mod state;
 mod throttle;
+mod work;
 
 use std::sync::Arc;
 
@@ -33,7 +35,7 @@ pub use settings::{AccountSettings, HubSettings};
 pub use staff::StaffStores;
 
 use tchatche_bus::BusLink;
-use tchatche_store::{AccountStore, HistoryStore, HistoryWriter, StoreError};
+use tchatche_store::{AccountStore, HistoryStore, HistoryWriter, Receipts, StoreError};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -57,6 +59,9 @@ pub struct HubStores {
     pub history: Option<Arc<dyn HistoryStore>>,
     /// The batching writer room messages go through.
     pub history_writer: Option<HistoryWriter>,
+    /// The writer's receipts: an author hears `sent` once their message
+    /// is stored.
+    pub history_receipts: Option<Receipts>,
     /// Member accounts; without it, registration and login fail with
     /// `server_error`.
     pub accounts: Option<Arc<dyn AccountStore>>,
@@ -78,7 +83,7 @@ pub async fn start(
     let hub = state::Hub::new(
         Arc::clone(&settings),
         stores.history,
-        stores.history_writer,
+        history::HistoryWrites::new(stores.history_writer, stores.history_receipts),
         stores.accounts,
         stores.staff,
         bus,

@@ -222,7 +222,7 @@ impl Hub {
         match assess_dm(&DmFacts {
             body: &body,
             max_body_chars: self.settings.max_body_chars,
-            sender_muted_for: sender.muted_for(),
+            sender_muted: sender.muted(),
             sender_band: sender.band,
             recipient_band: recipient.band,
             recipient_accepts: recipient.accepts,

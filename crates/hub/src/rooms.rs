@@ -96,17 +96,31 @@ pub(crate) enum Leaving {
 }
 
 impl Hub {
+    /// `join`; with `create`, a room that does not exist is created first,
+    /// in the same step (see [`Hub::create_room`]).
     pub(crate) fn join(
         &mut self,
         id: UserId,
         req: Option<u32>,
         slug: &str,
         key: Option<&str>,
+        create: bool,
     ) -> Outcome {
         let now = Instant::now().into_std();
         let max_rooms = self.settings.max_rooms_per_user;
         let person = self.person(id, req)?;
         let band = person.band;
+        if create && !self.band(band).rooms.contains_key(slug) {
+            // The name may fold to the slug of a room that exists (case,
+            // accents, lookalikes): that room is the one meant.
+            let folded = tchatche_safety::names::room_slug(slug).map_err(|refusal| {
+                refuse(req, ErrorCode::RoomNameInvalid).with_detail(refusal.to_string())
+            })?;
+            if self.band(band).rooms.contains_key(&folded) {
+                return self.join(id, req, &folded, key, false);
+            }
+            return self.create_room(id, req, slug, None);
+        }
         if person.rooms.iter().any(|joined| joined == slug) {
             return Err(refuse(req, ErrorCode::AlreadyInRoom));
         }
@@ -328,7 +342,7 @@ impl Hub {
         let verdict = assess_room_message(&RoomMessageFacts {
             body: &say.body,
             max_body_chars,
-            sender_muted_for: person.muted_for(),
+            sender_muted: person.muted(),
             room_moderated: room.flags.moderated,
             sender_may_speak_when_moderated: member.role != RoomRole::Member,
             slow_mode: std::time::Duration::from_secs(u64::from(room.flags.slow_mode_secs)),
@@ -364,13 +378,6 @@ impl Hub {
             reply,
             mentions,
         };
-        self.send(
-            id,
-            Event::Sent {
-                req,
-                id: message.id,
-            },
-        );
         let frame = Outgoing::new(Event::Message(message.clone()));
         let persistent;
         let mention_frame;
@@ -410,8 +417,18 @@ impl Hub {
         if let Ok(person) = self.person_mut(id, req) {
             person.last_active = now;
         }
+        // The room has the message (its author too) before the author
+        // hears `sent`, which for a stored room waits until it is stored.
         if persistent {
-            self.store_message(band, &message);
+            self.store_message(band, &message, req);
+        } else {
+            self.send(
+                id,
+                Event::Sent {
+                    req,
+                    id: message.id,
+                },
+            );
         }
         self.publish_room(band, &message);
         Ok(())

@@ -72,8 +72,12 @@ pub struct AccountSettings {
     pub hashing_threads: usize,
     /// Recovery codes given at registration.
     pub recovery_codes: usize,
-    /// Wrong passwords per nickname within the window before a lock.
+    /// Wrong passwords per nickname from one address within the window
+    /// before that address is locked out of it.
     pub max_failed_logins_per_nickname: u32,
+    /// Wrong passwords per nickname from all addresses within the window
+    /// before a lock.
+    pub max_failed_logins_per_nickname_anywhere: u32,
     /// Wrong passwords per IP address within the window before a lock.
     pub max_failed_logins_per_ip: u32,
     /// The failed-login window.
@@ -90,6 +94,7 @@ impl AccountSettings {
             hashing_threads: config.hashing_threads as usize,
             recovery_codes: config.recovery_codes as usize,
             max_failed_logins_per_nickname: config.max_failed_logins_per_nickname,
+            max_failed_logins_per_nickname_anywhere: config.max_failed_logins_per_nickname_anywhere,
             max_failed_logins_per_ip: config.max_failed_logins_per_ip,
             failed_login_window: Duration::from_secs(u64::from(config.failed_login_window_secs)),
         }

@@ -24,6 +24,7 @@ use tokio::task::JoinHandle;
 use crate::ids::now_ms;
 use crate::outbox::{OutboxSender, Outgoing};
 use crate::state::{Hub, Outcome, fan_out, refuse, refuse_verdict};
+use crate::work::{Done, DoneSender};
 
 /// The pause after each failed write of a staff action before the next
 /// try; `None`: the last try.
@@ -162,19 +163,27 @@ enum StaffWrite {
     Audit(AuditEntry),
 }
 
+/// One staff action's writes, and the answer its author gets once they
+/// are all stored: staff are told an action is recorded only when it is.
+struct StaffRecord {
+    writes: Vec<StaffWrite>,
+    reply: (UserId, Event),
+}
+
 /// The staff part of the hub's state.
 pub(crate) struct Staff {
     /// Mutes and bans in force.
     in_force: InForceSet,
     /// Staff online, for `wallops`.
     pub online: HashMap<UserId, OutboxSender>,
-    writer: Option<mpsc::UnboundedSender<StaffWrite>>,
+    writer: Option<mpsc::UnboundedSender<StaffRecord>>,
     writer_task: Option<JoinHandle<()>>,
 }
 
 impl Staff {
-    /// Reads the sanctions in force and starts the writer.
-    pub async fn new(stores: Option<StaffStores>) -> Result<Staff, StoreError> {
+    /// Reads the sanctions in force and starts the writer, which reports
+    /// on `done`.
+    pub async fn new(stores: Option<StaffStores>, done: DoneSender) -> Result<Staff, StoreError> {
         let mut staff = Staff {
             in_force: InForceSet::default(),
             online: HashMap::new(),
@@ -215,25 +224,37 @@ impl Staff {
         }
         let (sender, receiver) = mpsc::unbounded_channel();
         staff.writer = Some(sender);
-        staff.writer_task = Some(tokio::spawn(write_staff_actions(receiver, stores)));
+        staff.writer_task = Some(tokio::spawn(write_staff_actions(receiver, stores, done)));
         Ok(staff)
     }
 
-    /// The ban in force on this nickname or address, if any.
+    /// The ban in force on this nickname or address, if any: one on the
+    /// nickname first, since its reason is the person's own.
     fn ban_on(&self, nick_key: &str, address: Option<IpAddr>, now_ms: u64) -> Option<&InForce> {
-        self.in_force
-            .binding(SanctionKind::Ban, nick_key, address, now_ms)
-            .next()
+        let mut bans = self
+            .in_force
+            .binding(SanctionKind::Ban, nick_key, address, now_ms);
+        let first = bans.next()?;
+        if first.nick_key == nick_key {
+            return Some(first);
+        }
+        Some(bans.find(|ban| ban.nick_key == nick_key).unwrap_or(first))
     }
 
-    /// When the longest mute in force on this nickname or address ends
-    /// (milliseconds since the Unix epoch); 0: not muted.
-    pub fn muted_until(&self, nick_key: &str, address: Option<IpAddr>, now_ms: u64) -> u64 {
-        self.in_force
+    /// The mute in force on this nickname or address: when the longest one
+    /// ends (milliseconds since the Unix epoch; 0: not muted), and whether
+    /// it binds only through the address (no mute of this nickname).
+    pub fn mute_on(&self, nick_key: &str, address: Option<IpAddr>, now_ms: u64) -> (u64, bool) {
+        let mut until = 0;
+        let mut personal = false;
+        for mute in self
+            .in_force
             .binding(SanctionKind::Mute, nick_key, address, now_ms)
-            .filter_map(|sanction| sanction.until_ms)
-            .max()
-            .unwrap_or(0)
+        {
+            until = until.max(mute.until_ms.unwrap_or(u64::MAX));
+            personal |= mute.nick_key == nick_key;
+        }
+        (until, until > 0 && !personal)
     }
 
     /// Forgets the sanctions that ended.
@@ -241,10 +262,17 @@ impl Staff {
         self.in_force.forget_ended(now_ms);
     }
 
-    fn write(&self, write: StaffWrite) {
-        if let Some(writer) = &self.writer {
+    /// Records a staff action: `reply` goes to its author once `writes`
+    /// are stored. Returned when there is nothing to wait for (no store),
+    /// to send at once.
+    fn record(&self, writes: Vec<StaffWrite>, reply: (UserId, Event)) -> Option<(UserId, Event)> {
+        match &self.writer {
             // The task ends only when this sender is dropped.
-            let _ = writer.send(write);
+            Some(writer) => writer
+                .send(StaffRecord { writes, reply })
+                .err()
+                .map(|lost| lost.0.reply),
+            None => Some(reply),
         }
     }
 
@@ -257,42 +285,64 @@ impl Staff {
 }
 
 /// The staff writer: records sanctions and appends audit entries, one at a
-/// time, in the order the hub decided them. A failed write is logged; the
-/// sanction stays applied in the hub.
+/// time, in the order the hub decided them, then tells the action's author
+/// through the hub. A failed write is logged and the author told
+/// `server_error`; the sanction stays applied in the hub.
 async fn write_staff_actions(
-    mut receiver: mpsc::UnboundedReceiver<StaffWrite>,
+    mut receiver: mpsc::UnboundedReceiver<StaffRecord>,
     stores: StaffStores,
+    done: DoneSender,
 ) {
-    while let Some(write) = receiver.recv().await {
-        // A busy or briefly failing database gets a few more chances: the
-        // audit chain should have no hole.
-        for (attempt, pause) in WRITE_RETRIES.iter().enumerate() {
-            let outcome = match &write {
-                StaffWrite::Sanction(sanction) => stores.sanctions.record_sanction(sanction).await,
-                StaffWrite::Lift { id, at_ms } => stores
-                    .sanctions
-                    .lift_sanction(*id, *at_ms)
-                    .await
-                    .map(|_| ()),
-                StaffWrite::Audit(entry) => stores.audit.append_audit(entry).await.map(|_| ()),
-            };
-            match outcome {
-                Ok(()) => break,
-                // A duplicate will stay one.
-                Err(error @ StoreError::Duplicate { .. }) => {
-                    tracing::error!(error = %error, "recording a staff action failed");
-                    break;
-                }
-                Err(error) => match pause {
-                    Some(pause) => {
-                        tracing::warn!(error = %error, attempt, "recording a staff action failed; retrying");
-                        tokio::time::sleep(*pause).await;
-                    }
-                    None => tracing::error!(error = %error, "recording a staff action failed"),
-                },
+    while let Some(StaffRecord { writes, reply }) = receiver.recv().await {
+        let mut stored = true;
+        for write in &writes {
+            stored &= write_staff_action(&stores, write).await;
+        }
+        let (to, event) = reply;
+        let event = if stored {
+            event
+        } else {
+            Event::Error(
+                refuse(event.req(), ErrorCode::ServerError)
+                    .with_detail("applied, but not recorded in the database"),
+            )
+        };
+        // The hub may have stopped meanwhile: nobody is left to tell.
+        let _ = done.send(Done::Reply { to, event });
+    }
+}
+
+/// Writes one staff action, with a few more chances for a busy or briefly
+/// failing database (the audit chain should have no hole); false when it
+/// could not be written.
+async fn write_staff_action(stores: &StaffStores, write: &StaffWrite) -> bool {
+    for (attempt, pause) in WRITE_RETRIES.iter().enumerate() {
+        let outcome = match write {
+            StaffWrite::Sanction(sanction) => stores.sanctions.record_sanction(sanction).await,
+            StaffWrite::Lift { id, at_ms } => stores
+                .sanctions
+                .lift_sanction(*id, *at_ms)
+                .await
+                .map(|_| ()),
+            StaffWrite::Audit(entry) => stores.audit.append_audit(entry).await.map(|_| ()),
+        };
+        match outcome {
+            Ok(()) => return true,
+            // A duplicate will stay one.
+            Err(error @ StoreError::Duplicate { .. }) => {
+                tracing::error!(error = %error, "recording a staff action failed");
+                return false;
             }
+            Err(error) => match pause {
+                Some(pause) => {
+                    tracing::warn!(error = %error, attempt, "recording a staff action failed; retrying");
+                    tokio::time::sleep(*pause).await;
+                }
+                None => tracing::error!(error = %error, "recording a staff action failed"),
+            },
         }
     }
+    false
 }
 
 /// The address sanctions may bind someone by: the session's, unless they
@@ -320,7 +370,7 @@ impl Hub {
     /// messages: the name of a new room, a topic, an away message, typing in
     /// a room ([`tchatche_safety::assess_expression`]).
     pub(crate) fn may_express(&self, id: UserId, req: Option<u32>) -> Outcome {
-        match tchatche_safety::assess_expression(self.person(id, req)?.muted_for()) {
+        match tchatche_safety::assess_expression(self.person(id, req)?.muted()) {
             tchatche_safety::Verdict::Refuse { code, retry_after } => {
                 Err(refuse_verdict(req, code, retry_after))
             }
@@ -347,7 +397,14 @@ impl Hub {
                 let left = ban
                     .until_ms
                     .map(|until| Duration::from_millis(until.saturating_sub(now)));
-                Err(refuse_verdict(req, ErrorCode::Banned, left).with_detail(ban.reason.clone()))
+                if ban.nick_key == nick_key {
+                    Err(refuse_verdict(req, ErrorCode::Banned, left)
+                        .with_detail(ban.reason.clone()))
+                } else {
+                    // Someone else's ban on this address: its reason is
+                    // theirs and may name them.
+                    Err(refuse_verdict(req, ErrorCode::AddressBanned, left))
+                }
             }
             None => Ok(()),
         }
@@ -412,8 +469,20 @@ impl Hub {
             kind: sanction.kind,
             reason: reason.clone(),
             until: until_ms,
+            address: false,
             appeal: self.settings.appeal.clone(),
         };
+        // What the others on the address read: that their address is
+        // restricted, until when and how to appeal; not whom it is about,
+        // nor why (staff's words may name the person).
+        let address_notice = SanctionNotice {
+            reason: String::new(),
+            address: true,
+            ..notice.clone()
+        };
+        let target_band = target
+            .and_then(|target| self.person(target, req).ok())
+            .map(|person| person.band);
 
         // Apply.
         if timed {
@@ -430,16 +499,17 @@ impl Hub {
             );
         }
         let bound = self.sessions_bound(&nick_key, address);
-        for &person_id in &bound {
-            self.send(person_id, Event::Sanctioned(notice.clone()));
+        for &(person_id, personally) in &bound {
+            let statement = if personally { &notice } else { &address_notice };
+            self.send(person_id, Event::Sanctioned(statement.clone()));
             match sanction.kind {
                 SanctionKind::Warning => {}
                 SanctionKind::Mute => self.refresh_mute(person_id, now),
                 SanctionKind::Kick | SanctionKind::Ban => {
-                    let reason = if sanction.kind == SanctionKind::Ban {
-                        ErrorCode::Banned
-                    } else {
-                        ErrorCode::Kicked
+                    let reason = match (sanction.kind, personally) {
+                        (SanctionKind::Ban, true) => ErrorCode::Banned,
+                        (SanctionKind::Ban, false) => ErrorCode::AddressBanned,
+                        _ => ErrorCode::Kicked,
                     };
                     if let Some(session) = self.sessions.get(&person_id) {
                         session.outbox.finish(reason);
@@ -451,7 +521,7 @@ impl Hub {
 
         // Record.
         let address_text = address.map(|address| address.to_string());
-        self.staff.write(StaffWrite::Sanction(StoredSanction {
+        let stored_sanction = StaffWrite::Sanction(StoredSanction {
             id: sanction_id,
             kind: sanction.kind.as_str().to_owned(),
             nick: nick.clone(),
@@ -462,7 +532,7 @@ impl Hub {
             created_at_ms: now,
             expires_at_ms: until_ms,
             lifted_at_ms: None,
-        }));
+        });
         let mut detail = format!("sanction {sanction_id}");
         if let Some(secs) = duration {
             detail.push_str(&format!("; {secs} s"));
@@ -472,14 +542,18 @@ impl Hub {
         if let Some(address) = &address_text {
             detail.push_str(&format!("; address {address}"));
         }
+        // Staff act on both bands; the log says when they acted on a teen.
+        if let Some(band) = target_band {
+            detail.push_str(&format!("; band {}", band.as_str()));
+        }
         detail.push_str(&format!("; reason: {reason}"));
-        self.staff.write(StaffWrite::Audit(AuditEntry {
+        let audit_entry = StaffWrite::Audit(AuditEntry {
             at_ms: now,
             actor: actor.clone(),
             action: format!("sanction.{}", sanction.kind.as_str()),
             subject: nick.clone(),
             detail,
-        }));
+        });
         tracing::info!(
             staff = %actor,
             target = %nick,
@@ -488,14 +562,17 @@ impl Hub {
             online = !bound.is_empty(),
             "sanction"
         );
-        self.send(
-            id,
-            Event::SanctionRecorded {
-                req,
-                id: SanctionId(sanction_id),
-                online: !bound.is_empty(),
-            },
-        );
+        let recorded = Event::SanctionRecorded {
+            req,
+            id: SanctionId(sanction_id),
+            online: !bound.is_empty(),
+        };
+        if let Some((to, event)) = self
+            .staff
+            .record(vec![stored_sanction, audit_entry], (id, recorded))
+        {
+            self.send(to, event);
+        }
         Ok(())
     }
 
@@ -515,42 +592,46 @@ impl Hub {
         else {
             return Err(refuse(req, ErrorCode::SanctionNotFound));
         };
-        for person_id in self.sessions_bound(&lifted.nick_key, lifted.address) {
+        for (person_id, _) in self.sessions_bound(&lifted.nick_key, lifted.address) {
             self.refresh_mute(person_id, now);
         }
         let actor = self.person(id, req)?.nick.clone();
-        self.staff.write(StaffWrite::Lift {
-            id: sanction_id,
-            at_ms: now,
-        });
-        self.staff.write(StaffWrite::Audit(AuditEntry {
-            at_ms: now,
-            actor: actor.clone(),
-            action: format!("lift.{}", lifted.kind.as_str()),
-            subject: lifted.nick.clone(),
-            detail: format!("sanction {sanction_id}"),
-        }));
+        let writes = vec![
+            StaffWrite::Lift {
+                id: sanction_id,
+                at_ms: now,
+            },
+            StaffWrite::Audit(AuditEntry {
+                at_ms: now,
+                actor: actor.clone(),
+                action: format!("lift.{}", lifted.kind.as_str()),
+                subject: lifted.nick.clone(),
+                detail: format!("sanction {sanction_id}"),
+            }),
+        ];
         tracing::info!(staff = %actor, id = sanction_id, "sanction lifted");
-        self.send(id, Event::Ok { req });
+        if let Some((to, event)) = self.staff.record(writes, (id, Event::Ok { req })) {
+            self.send(to, event);
+        }
         Ok(())
     }
 
     /// The people online whom a sanction on `nick_key` (and `address`)
-    /// binds.
-    fn sessions_bound(&self, nick_key: &str, address: Option<IpAddr>) -> Vec<UserId> {
+    /// binds, each with whether it binds them personally (by their
+    /// nickname) rather than through their address only.
+    fn sessions_bound(&self, nick_key: &str, address: Option<IpAddr>) -> Vec<(UserId, bool)> {
         self.sessions
             .iter()
-            .filter(|(_, session)| {
-                session.person.as_ref().is_some_and(|person| {
-                    binds(
-                        nick_key,
-                        address,
-                        &person.nick_key,
-                        sanctionable_address(person.staff, session),
-                    )
-                })
+            .filter_map(|(id, session)| {
+                let person = session.person.as_ref()?;
+                binds(
+                    nick_key,
+                    address,
+                    &person.nick_key,
+                    sanctionable_address(person.staff, session),
+                )
+                .then(|| (*id, person.nick_key == nick_key))
             })
-            .map(|(id, _)| *id)
             .collect()
     }
 
@@ -562,7 +643,7 @@ impl Hub {
         let Some(person) = &session.person else {
             return;
         };
-        let until = self.staff.muted_until(
+        let (until, by_address) = self.staff.mute_on(
             &person.nick_key,
             sanctionable_address(person.staff, session),
             now_ms,
@@ -573,6 +654,7 @@ impl Hub {
             .and_then(|session| session.person.as_mut())
         {
             person.muted_until_ms = until;
+            person.muted_by_address = by_address;
         }
     }
 

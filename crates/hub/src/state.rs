@@ -15,7 +15,7 @@ use tchatche_protocol::{
     Band, Department, DmAcceptance, ErrorCode, ErrorEvent, Event, Gender, RoomFlags, RoomMessage,
     RoomRole, RoomSummary, StaffRole, UserId, UserSummary,
 };
-use tchatche_store::{HistoryStore, HistoryWriter, StoredMessage};
+use tchatche_store::{HistoryStore, StoredMessage};
 use tokio::sync::mpsc;
 
 use crate::handle::{Control, Request};
@@ -85,6 +85,8 @@ pub(crate) struct Person {
     /// When a moderator's mute ends, in milliseconds since the Unix epoch;
     /// 0: not muted. A cache of the hub's sanctions in force.
     pub muted_until_ms: u64,
+    /// The mute binds only this person's address (someone else's sanction).
+    pub muted_by_address: bool,
 }
 
 impl Person {
@@ -103,15 +105,17 @@ impl Person {
         }
     }
 
-    /// How long this person stays muted, if they are (the clock is read
-    /// only for someone who was muted).
-    pub fn muted_for(&self) -> Option<std::time::Duration> {
+    /// The mute on this person, if any, with how long it still lasts (the
+    /// clock is read only for someone who was muted).
+    pub fn muted(&self) -> Option<tchatche_safety::Mute> {
         if self.muted_until_ms == 0 {
             return None;
         }
         let now_ms = crate::ids::now_ms();
-        (self.muted_until_ms > now_ms)
-            .then(|| std::time::Duration::from_millis(self.muted_until_ms - now_ms))
+        (self.muted_until_ms > now_ms).then(|| tchatche_safety::Mute {
+            left: std::time::Duration::from_millis(self.muted_until_ms - now_ms),
+            by_address: self.muted_by_address,
+        })
     }
 
     pub fn author(&self, id: UserId) -> tchatche_protocol::Author {
@@ -268,14 +272,16 @@ pub(crate) struct Hub {
     pub teen: BandState,
     pub adult: BandState,
     pub ids: IdGenerator,
-    pub history: Option<HistoryWriter>,
+    /// Room messages on their way to the store, and their authors waiting.
+    pub history: crate::history::HistoryWrites,
     pub bus: Box<dyn BusLink>,
     /// Sessions to drop after the current step: too slow, or gone.
     pub to_close: Vec<UserId>,
     /// Credential jobs, the member nicknames and the failed-login throttles.
     pub credentials: crate::accounts::Credentials,
-    /// Where credential jobs report; taken by [`Hub::run`].
-    pub job_results: Option<mpsc::UnboundedReceiver<crate::accounts::JobDone>>,
+    /// Where background work (credential jobs, the staff writer) reports;
+    /// taken by [`Hub::run`].
+    pub done: Option<mpsc::UnboundedReceiver<crate::work::Done>>,
     /// When the hub started: sessions note when they were last heard from
     /// in whole seconds since then (4 bytes each, not an `Instant`'s 16).
     /// Tokio's clock, which tests can pause and move.
@@ -316,6 +322,16 @@ pub(crate) fn fan_out<'a>(
 
 pub(crate) type Outcome = Result<(), ErrorEvent>;
 
+/// The next receipt of the history writer, if there is one to wait for.
+async fn next_receipt(
+    receipts: &mut Option<tchatche_store::Receipts>,
+) -> Option<tchatche_store::Receipt> {
+    match receipts {
+        Some(receipts) => receipts.next().await,
+        None => std::future::pending().await,
+    }
+}
+
 /// Departures remembered per band for `whowas`.
 const MAX_DEPARTURES: usize = 500;
 
@@ -343,7 +359,7 @@ impl Hub {
     pub async fn new(
         settings: Arc<HubSettings>,
         store: Option<Arc<dyn HistoryStore>>,
-        history: Option<HistoryWriter>,
+        history: crate::history::HistoryWrites,
         accounts: Option<Arc<dyn tchatche_store::AccountStore>>,
         staff: Option<crate::staff::StaffStores>,
         bus: Box<dyn BusLink>,
@@ -352,9 +368,14 @@ impl Hub {
             Some(store) => store.max_message_id().await?.unwrap_or(0),
             None => 0,
         };
-        let (credentials, job_results) =
-            crate::accounts::Credentials::new(&settings.accounts, accounts).await?;
-        let staff = crate::staff::Staff::new(staff).await?;
+        let (done_sender, done) = mpsc::unbounded_channel();
+        let credentials = crate::accounts::Credentials::new(
+            &settings.accounts,
+            accounts.clone(),
+            done_sender.clone(),
+        )
+        .await?;
+        let staff = crate::staff::Staff::new(staff, done_sender).await?;
         for (nick_key, role) in &settings.staff {
             if !credentials.member_keys.contains(nick_key) {
                 tracing::warn!(
@@ -362,6 +383,20 @@ impl Hub {
                     role = ?role,
                     "a staff nickname has no member account: nobody can use it until \
                      its owner registers it (register first, then list it)"
+                );
+                continue;
+            }
+            let Some(accounts) = &accounts else { continue };
+            let account = accounts.account_by_nick_key(nick_key).await?;
+            if account.is_some_and(|account| {
+                Band::for_age(crate::accounts::age_now(&account, crate::ids::now_ms()))
+                    != Band::Adult
+            }) {
+                tracing::warn!(
+                    nick = %nick_key,
+                    role = ?role,
+                    "a staff nickname belongs to a member of the teen band: staff are \
+                     adults, so this member enters as an ordinary member"
                 );
             }
         }
@@ -376,7 +411,7 @@ impl Hub {
             bus,
             to_close: Vec::new(),
             credentials,
-            job_results: Some(job_results),
+            done: Some(done),
             started: tokio::time::Instant::now(),
             swept_at: 0,
             staff,
@@ -532,16 +567,17 @@ impl Hub {
         let mut directory_tick = tokio::time::interval(self.settings.directory_interval);
         directory_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut batch = Vec::with_capacity(256);
-        let Some(mut job_results) = self.job_results.take() else {
+        let Some(mut done) = self.done.take() else {
             return;
         };
+        let mut receipts = self.history.take_receipts();
         loop {
             tokio::select! {
                 biased;
                 message = control.recv() => match message {
-                    Some(Control::Shutdown { done }) => {
-                        self.shutdown().await;
-                        let _ = done.send(());
+                    Some(Control::Shutdown { done: stopped }) => {
+                        self.shutdown(&mut done, receipts.as_mut()).await;
+                        let _ = stopped.send(());
                         return;
                     }
                     Some(message) => self.on_control(message),
@@ -554,9 +590,9 @@ impl Hub {
                     // An `Open` always precedes its session's first request:
                     // take every control message already sent before handling them.
                     while let Ok(message) = control.try_recv() {
-                        if let Control::Shutdown { done } = message {
-                            self.shutdown().await;
-                            let _ = done.send(());
+                        if let Control::Shutdown { done: stopped } = message {
+                            self.shutdown(&mut done, receipts.as_mut()).await;
+                            let _ = stopped.send(());
                             return;
                         }
                         self.on_control(message);
@@ -566,7 +602,8 @@ impl Hub {
                         self.close_pending();
                     }
                 },
-                Some(done) = job_results.recv() => self.on_job_done(done),
+                Some(work) = done.recv() => self.on_done(work),
+                Some(receipt) = next_receipt(&mut receipts) => self.on_receipt(receipt),
                 Some(delivery) = self.bus.incoming().recv() => self.on_bus(delivery),
                 _ = directory_tick.tick() => {
                     self.send_changed_counts();
@@ -651,12 +688,24 @@ impl Hub {
         };
         session.last_heard = now;
         if session.busy {
-            // A credential job runs: keep the order of this session's requests.
+            // A credential job runs, or a message waits for room in the
+            // history writer: keep the order of this session's requests.
             if session.parked.len() < crate::accounts::MAX_PARKED {
                 session.parked.push_back(request);
             } else {
                 let error = refuse(request.req, ErrorCode::Busy);
                 self.send(request.id, Event::Error(error));
+            }
+            return;
+        }
+        if self.history.is_full() && self.says_in_stored_room(&request) {
+            // The database is behind: this message, and what the session
+            // sends after it, wait for room; nothing is dropped.
+            let id = request.id;
+            if let Some(session) = self.sessions.get_mut(&id) {
+                session.busy = true;
+                session.parked.push_front(request);
+                self.history.stall(id);
             }
             return;
         }
@@ -690,7 +739,9 @@ impl Hub {
                 self.send(id, Event::RoomList { req, rooms });
                 Ok(())
             }
-            Command::Join { room, key } => self.join(id, req, &room, key.as_deref()),
+            Command::Join { room, key, create } => {
+                self.join(id, req, &room, key.as_deref(), create == Some(true))
+            }
             Command::Leave { room } => self.leave(id, req, &room),
             Command::Say(say) => self.say(id, req, say),
             Command::CreateRoom { name, topic } => self.create_room(id, req, &name, topic),
@@ -735,6 +786,59 @@ impl Hub {
                 self.send(id, Event::Pong { req });
                 Ok(())
             }
+        }
+    }
+
+    /// Whether `request` is a message to a room of its sender's band whose
+    /// history is stored.
+    fn says_in_stored_room(&self, request: &Request) -> bool {
+        let tchatche_protocol::Command::Say(say) = &request.command else {
+            return false;
+        };
+        self.person(request.id, None).is_ok_and(|person| {
+            self.band(person.band)
+                .rooms
+                .get(&say.room)
+                .is_some_and(Room::persistent)
+        })
+    }
+
+    /// Handles, in order, the requests a session kept while it waited
+    /// (for a credential job, or for room in the history writer), until
+    /// one makes it wait again.
+    pub(crate) fn resume_parked(&mut self, id: UserId) {
+        while let Some(session) = self.sessions.get_mut(&id) {
+            if session.busy {
+                break;
+            }
+            let Some(request) = session.parked.pop_front() else {
+                break;
+            };
+            self.on_request(request);
+            self.close_pending();
+        }
+    }
+
+    /// Background work is done: act on it.
+    fn on_done(&mut self, done: crate::work::Done) {
+        match done {
+            crate::work::Done::Credentials(job) => self.on_job_done(job),
+            crate::work::Done::Reply { to, event } => self.send(to, event),
+        }
+    }
+
+    /// A batch of room messages is stored (or failed): tell their authors,
+    /// then let the sessions that waited for room go on.
+    fn on_receipt(&mut self, receipt: tchatche_store::Receipt) {
+        for (author, event) in self.history.on_receipt(receipt) {
+            self.send(author, event);
+        }
+        self.close_pending();
+        while let Some(id) = self.history.next_to_resume() {
+            if let Some(session) = self.sessions.get_mut(&id) {
+                session.busy = false;
+            }
+            self.resume_parked(id);
         }
     }
 
@@ -850,10 +954,9 @@ impl Hub {
         );
     }
 
-    pub fn store_message(&self, band: Band, message: &RoomMessage) {
-        let Some(history) = &self.history else {
-            return;
-        };
+    /// Stores a room message; its author hears `sent` once it is stored
+    /// (see [`crate::history`]).
+    pub fn store_message(&mut self, band: Band, message: &RoomMessage, req: Option<u32>) {
         let stored = StoredMessage {
             id: message.id.0,
             band: band.as_str().to_owned(),
@@ -865,20 +968,41 @@ impl Hub {
             reply_to: message.reply.as_ref().map(|reply| reply.id.0),
             mentions: message.mentions.iter().map(|id| id.0).collect(),
         };
-        // A full queue is counted and logged by the writer; delivery goes on.
-        let _ = history.push(stored);
+        let author = message.author.id;
+        if let Some(event) = self.history.store(stored, author, req) {
+            self.send(author, event);
+        }
     }
 
-    async fn shutdown(&mut self) {
-        for session in self.sessions.values() {
-            session.outbox.close(ErrorCode::ShuttingDown);
+    /// Writes what is pending, tells the authors it is stored, then says
+    /// goodbye to every connection after what is queued for it.
+    async fn shutdown(
+        &mut self,
+        done: &mut mpsc::UnboundedReceiver<crate::work::Done>,
+        receipts: Option<&mut tchatche_store::Receipts>,
+    ) {
+        // Closing the writer lets its task write what is queued and stop;
+        // its last receipts follow.
+        self.history.close();
+        if let Some(receipts) = receipts {
+            while let Some(receipt) = receipts.next().await {
+                for (author, event) in self.history.on_receipt(receipt) {
+                    self.send(author, event);
+                }
+            }
         }
-        // Dropping the writer handle lets its task drain and stop.
-        self.history = None;
         if let Some(task) = self.staff.close_writer()
             && let Err(error) = task.await
         {
             tracing::error!(error = %error, "the staff writer ended abnormally");
+        }
+        while let Ok(work) = done.try_recv() {
+            if let crate::work::Done::Reply { to, event } = work {
+                self.send(to, event);
+            }
+        }
+        for session in self.sessions.values() {
+            session.outbox.finish(ErrorCode::ShuttingDown);
         }
     }
 }

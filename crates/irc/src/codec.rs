@@ -33,6 +33,9 @@ pub enum LineError {
 #[derive(Debug, Default)]
 pub struct LineBuffer {
     pending: Vec<u8>,
+    /// Where the next line starts in `pending`: lines are taken without
+    /// moving the bytes after them, which are moved once per `push`.
+    start: usize,
     /// The current line already exceeded the limit: drop bytes until its end.
     discarding: bool,
 }
@@ -48,6 +51,8 @@ impl LineBuffer {
 
     /// Adds received bytes.
     pub fn push(&mut self, bytes: &[u8]) {
+        self.pending.drain(..self.start);
+        self.start = 0;
         self.pending.extend_from_slice(bytes);
     }
 
@@ -55,26 +60,29 @@ impl LineBuffer {
     /// line that cannot be used. `None` when no complete line is buffered.
     pub fn next_line(&mut self) -> Option<Result<String, LineError>> {
         loop {
-            let Some(end) = self.pending.iter().position(|&byte| byte == b'\n') else {
-                if self.pending.len() > Self::LIMIT {
+            let rest = &self.pending[self.start..];
+            let Some(length) = rest.iter().position(|&byte| byte == b'\n') else {
+                if rest.len() > Self::LIMIT {
                     // Too long already: drop what we have and the rest of
                     // the line when it comes; report it once.
                     self.pending.clear();
+                    self.start = 0;
                     if !self.discarding {
                         self.discarding = true;
                         return Some(Err(LineError::TooLong));
                     }
                 }
                 // An idle connection keeps no buffer.
-                if self.pending.is_empty() {
+                if self.start == self.pending.len() {
                     self.pending = Vec::new();
+                    self.start = 0;
                 }
                 return None;
             };
-            let mut line: Vec<u8> = self.pending.drain(..=end).collect();
-            line.pop();
+            let mut line = &rest[..length];
+            self.start += length + 1;
             if line.last() == Some(&b'\r') {
-                line.pop();
+                line = &line[..line.len() - 1];
             }
             if self.discarding {
                 self.discarding = false;
@@ -89,13 +97,17 @@ impl LineBuffer {
             if line.contains(&0) {
                 return Some(Err(LineError::Nul));
             }
-            return Some(String::from_utf8(line).map_err(|_| LineError::InvalidUtf8));
+            return Some(
+                std::str::from_utf8(line)
+                    .map(str::to_owned)
+                    .map_err(|_| LineError::InvalidUtf8),
+            );
         }
     }
 
-    /// Bytes buffered (for bounding memory in tests).
+    /// Bytes buffered and not taken yet (for bounding memory in tests).
     pub fn buffered(&self) -> usize {
-        self.pending.len()
+        self.pending.len() - self.start
     }
 }
 
@@ -128,7 +140,7 @@ impl Message {
         let mut rest = line;
         let mut tags = Vec::new();
         if let Some(after_at) = rest.strip_prefix('@') {
-            let (tag_text, after) = after_at.split_once(' ').ok_or(LineError::BadTags)?;
+            let (tag_text, after) = after_at.split_once(' ').ok_or(LineError::NoCommand)?;
             if tag_text.len() + 2 > MAX_CLIENT_TAGS {
                 return Err(LineError::TooLong);
             }
@@ -394,7 +406,7 @@ mod tests {
             Message::parse("PRIV MSG"),
             Ok(Message::new(None, "PRIV", &["MSG"]))
         );
-        assert_eq!(Message::parse("@tags-only"), Err(LineError::BadTags));
+        assert_eq!(Message::parse("@tags-only"), Err(LineError::NoCommand));
         assert_eq!(Message::parse("@=x PING a"), Err(LineError::BadTags));
         // Found by the fuzzer: a control character in a tag key.
         assert_eq!(Message::parse("@Q)\x02\rNO JA"), Err(LineError::BadTags));

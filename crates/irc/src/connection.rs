@@ -102,32 +102,19 @@ where
         let mut pinged = false;
         let mut bad_lines = 0_u32;
         loop {
+            // The socket is read only while the session takes lines: a
+            // command waiting for the hub holds back the ones after it in
+            // the kernel's buffers, so a client that pipelines thousands of
+            // commands is slowed down, answered in order, and costs no
+            // more memory than one that does not.
+            let reading = session.wants_lines();
             tokio::select! {
-                read = poll_fn(|cx| poll_lines(cx, &mut stream, &mut lines)) => {
+                read = poll_fn(|cx| poll_lines(cx, &mut stream, &mut lines)), if reading => {
                     if !read {
                         break;
                     }
                     last_heard = Instant::now();
                     pinged = false;
-                    while let Some(line) = lines.next_line() {
-                        match line {
-                            Ok(line) => {
-                                bad_lines = 0;
-                                session.on_line(&line);
-                            }
-                            Err(error) => {
-                                bad_lines += 1;
-                                session.on_bad_line(error);
-                                if bad_lines >= MAX_BAD_LINES {
-                                    session.out.push_str("ERROR :Closing link: too many unreadable lines\r\n");
-                                    session.quit = true;
-                                }
-                            }
-                        }
-                        if session.quit {
-                            break;
-                        }
-                    }
                 }
                 next = outbox.next(&mut batch, MAX_BATCH) => match next {
                     Next::Frames => {
@@ -136,9 +123,9 @@ where
                         }
                     }
                     Next::Close(reason) => {
-                        if reason != tchatche_protocol::ErrorCode::TooSlow {
-                            session.on_event(&Event::closing(reason));
-                        }
+                        // Also when too slow: the line is written if the
+                        // socket takes it, and abandoned otherwise.
+                        session.on_event(&Event::closing(reason));
                         session.quit = true;
                     }
                     Next::Ended => break,
@@ -155,6 +142,7 @@ where
                     }
                 },
             }
+            take_lines(&mut session, &mut lines, &mut bad_lines);
             if !session.requests.is_empty() {
                 let waiting = match try_forward(&connection, &mut session.requests) {
                     Forwarded::All => None,
@@ -193,6 +181,32 @@ where
             }
         }
         drop(guard);
+    }
+}
+
+/// Hands the session the lines already read, while it takes them; the
+/// rest wait in `lines`.
+fn take_lines(session: &mut Session, lines: &mut LineBuffer, bad_lines: &mut u32) {
+    while session.wants_lines() && !session.quit {
+        let Some(line) = lines.next_line() else {
+            return;
+        };
+        match line {
+            Ok(line) => {
+                *bad_lines = 0;
+                session.on_line(&line);
+            }
+            Err(error) => {
+                *bad_lines += 1;
+                session.on_bad_line(error);
+                if *bad_lines >= MAX_BAD_LINES {
+                    session
+                        .out
+                        .push_str("ERROR :Closing link: too many unreadable lines\r\n");
+                    session.quit = true;
+                }
+            }
+        }
     }
 }
 
@@ -263,12 +277,18 @@ fn poll_lines<S: AsyncRead + Unpin>(
 fn render_event(session: &mut Session, frame: &Outgoing, wire: &mut Vec<u8>) {
     match frame.event() {
         Event::Message(message) => {
+            // Whatever the session already queued goes first, to keep order.
+            wire.extend_from_slice(session.out.as_bytes());
+            session.out.clear();
+            // One's own message answers the PRIVMSG that sent it.
+            let label = if Some(message.author.id) == session.me {
+                session.own_room_message(message)
+            } else {
+                None
+            };
             // The hub sends room messages only to members: no membership check here.
             if session.wants_room_message(message) {
-                // Whatever the session already queued goes first, to keep order.
-                wire.extend_from_slice(session.out.as_bytes());
-                session.out.clear();
-                if let Some(label) = session.take_echo_label(message.id.0) {
+                if let Some(label) = label {
                     // The echo of a labeled message carries its label: render
                     // it for this client alone.
                     let mut tag = String::from("label=");
@@ -276,16 +296,18 @@ fn render_event(session: &mut Session, frame: &Outgoing, wire: &mut Vec<u8>) {
                     for line in render::room_message_lines(message, true).split_inclusive("\r\n") {
                         wire.extend_from_slice(render::with_tag(line, &tag).as_bytes());
                     }
-                    return;
-                }
-                // Each form is encoded once and shared by every client taking it.
-                let encoded = if session.caps.tagged() {
-                    frame.encoded(WireFormat::Irc, render::encode_room_message)
                 } else {
-                    frame.encoded(WireFormat::IrcPlain, render::encode_room_message_plain)
-                };
-                wire.extend_from_slice(&encoded);
+                    // Each form is encoded once and shared by every client taking it.
+                    let encoded = if session.caps.tagged() {
+                        frame.encoded(WireFormat::Irc, render::encode_room_message)
+                    } else {
+                        frame.encoded(WireFormat::IrcPlain, render::encode_room_message_plain)
+                    };
+                    wire.extend_from_slice(&encoded);
+                }
             }
+            // What waited for this answer goes on.
+            session.resume();
         }
         event => session.on_event(event),
     }
@@ -329,6 +351,7 @@ mod tests {
             HubStores {
                 history: None,
                 history_writer: None,
+                history_receipts: None,
                 accounts: None,
                 staff: None,
             },

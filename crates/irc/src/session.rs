@@ -34,10 +34,6 @@ pub struct IrcSettings {
     pub history_limit: u32,
 }
 
-/// Lines kept while an earlier command waits for the hub; a client sending
-/// more than this without reading answers is handled out of order.
-const MAX_DEFERRED_LINES: usize = 256;
-
 /// The capabilities this gateway offers (IRCv3).
 pub const CAPABILITIES: &[&str] = &[
     "account-notify",
@@ -139,9 +135,6 @@ pub(crate) enum Pending {
     Join {
         channel: String,
     },
-    Create {
-        channel: String,
-    },
     Part {
         channel: String,
     },
@@ -209,6 +202,7 @@ pub(crate) enum Pending {
     },
     FindForInvite {
         channel: String,
+        nick: String,
     },
     Invite {
         channel: String,
@@ -385,7 +379,10 @@ struct InFlight {
     /// Labels for the echoes of labeled messages, by message id.
     echo_labels: Vec<(u64, String)>,
     /// Lines received while the hub had not answered an earlier command,
-    /// handled in order once it has.
+    /// handled in order once it has. The connection hands the session a
+    /// line only when it [wants one](Session::wants_lines), and otherwise
+    /// stops reading the socket, so this stays empty there; it keeps the
+    /// order for callers that hand over lines regardless.
     deferred: std::collections::VecDeque<Message>,
 }
 
@@ -599,8 +596,9 @@ impl Session {
         }
     }
 
-    /// The label for the echo of one's own message, if it was labeled.
-    pub fn take_echo_label(&mut self, message_id: u64) -> Option<String> {
+    /// The label for the echo of one's own private message, if it was
+    /// labeled (noted when `sent` came, which comes before the echo).
+    fn take_echo_label(&mut self, message_id: u64) -> Option<String> {
         let echo_labels = &mut self.in_flight.as_mut()?.echo_labels;
         let index = echo_labels.iter().position(|(id, _)| *id == message_id)?;
         Some(echo_labels.swap_remove(index).1)
@@ -608,24 +606,31 @@ impl Session {
 
     /// Handles a line that could not be read.
     pub fn on_bad_line(&mut self, error: LineError) {
-        let text = match error {
-            LineError::TooLong => "Input line was too long",
-            LineError::InvalidUtf8 => "Input line is not UTF-8; the line was ignored",
-            LineError::Nul => "Input line contains a NUL byte; the line was ignored",
-            LineError::NoCommand | LineError::BadTags => "Malformed line; it was ignored",
+        let (code, text) = match error {
+            LineError::TooLong => {
+                return self.numeric(ERR_INPUTTOOLONG, &["Input line was too long"]);
+            }
+            LineError::InvalidUtf8 => (
+                "INVALID_UTF8",
+                "Input line is not UTF-8; the line was ignored",
+            ),
+            LineError::Nul => (
+                "INVALID_MESSAGE",
+                "Input line contains a NUL byte; the line was ignored",
+            ),
+            LineError::NoCommand => (
+                "INVALID_MESSAGE",
+                "Input line has no command; the line was ignored",
+            ),
+            LineError::BadTags => (
+                "INVALID_MESSAGE",
+                "Input line has unreadable tags; the line was ignored",
+            ),
         };
-        if error == LineError::TooLong {
-            self.numeric(ERR_INPUTTOOLONG, &[text]);
-        } else {
-            let nick = self.nick().to_owned();
-            let server = self.server().to_owned();
-            // FAIL is the IRCv3 standard reply for what has no numeric.
-            self.line(
-                Some(&server),
-                "FAIL",
-                &["*", "INVALID_UTF8", &format!("{nick}: {text}")],
-            );
-        }
+        let server = self.server().to_owned();
+        // FAIL is the IRCv3 standard reply for what has no numeric; the
+        // command is unknown, hence `*`.
+        self.line(Some(&server), "FAIL", &["*", code, text]);
     }
 
     /// Handles one line from the client.
@@ -637,15 +642,50 @@ impl Session {
         // Replies must come in the order of the commands: while the hub has
         // not answered an earlier one, later lines wait their turn. (QUIT
         // never waits.)
-        let (waiting, deferred) = self.in_flight.as_deref().map_or((false, 0), |in_flight| {
-            let deferred = in_flight.deferred.len();
-            (!in_flight.pending.is_empty() || deferred > 0, deferred)
-        });
-        if waiting && message.command != "QUIT" && deferred < MAX_DEFERRED_LINES {
+        if !self.wants_lines() && !self.quit && message.command != "QUIT" {
             self.in_flight().deferred.push_back(message);
             return;
         }
         self.process(message);
+    }
+
+    /// Whether a line handed over now would be handled now: nothing waits
+    /// for the hub. While it is false the connection reads no more from
+    /// the socket, so a client that pipelines is slowed down to the pace
+    /// of the answers (the kernel's buffers fill, then its writes wait),
+    /// and its commands are handled in order however many it sends.
+    pub fn wants_lines(&self) -> bool {
+        self.in_flight
+            .as_deref()
+            .is_none_or(|in_flight| in_flight.pending.is_empty() && in_flight.deferred.is_empty())
+    }
+
+    /// The author's own copy of their room message: the hub delivers a
+    /// message to its room, the author included, before it answers `sent`
+    /// (which for a stored room waits until it is stored), so this is what
+    /// answers the oldest PRIVMSG still waiting for that channel. Returns
+    /// the label for the echo when the line was labeled and the client
+    /// wants echoes; a labeled line without echoes is acknowledged here.
+    pub fn own_room_message(&mut self, message: &RoomMessage) -> Option<String> {
+        let channel = channel_name(&message.room);
+        let in_flight = self.in_flight.as_deref_mut()?;
+        let index = in_flight.pending.iter().position(|(_, pending, _)| {
+            matches!(pending, Pending::Say { channel: said, .. } if *said == channel)
+        })?;
+        let (_, _, label) = in_flight.pending.remove(index);
+        let label = label?;
+        if self.caps.echo_message {
+            return Some(label);
+        }
+        let start = self.out.len();
+        self.wrap_labeled(start, &label);
+        None
+    }
+
+    /// Handles the lines that waited, now that the hub may have answered
+    /// what they waited for.
+    pub fn resume(&mut self) {
+        self.drain_deferred();
     }
 
     /// Handles one line now, wrapping its reply with its label if it has one.
@@ -1100,10 +1140,14 @@ impl Session {
             if self.channels.contains_key(&slug) {
                 continue;
             }
+            // IRC users expect JOIN to create a missing channel: the hub
+            // does both in one step, so that clients joining a new channel
+            // at once all end up in it.
             self.request(
                 Command::Join {
                     room: slug.clone(),
                     key,
+                    create: Some(true),
                 },
                 Pending::Join {
                     channel: channel_name(&slug),
@@ -1426,9 +1470,10 @@ impl Session {
         };
         let nick = nick.to_owned();
         self.request(
-            Command::Whois { nick },
+            Command::Whois { nick: nick.clone() },
             Pending::FindForInvite {
                 channel: channel_name(&slug),
+                nick,
             },
         );
     }
@@ -1729,7 +1774,7 @@ impl Session {
                 let notice = matches!(pending, Some(Pending::Dm { notice: true, .. }));
                 self.dm(message, notice)
             }
-            (Event::Sent { id, .. }, Some(Pending::Say { .. } | Pending::Dm { .. })) => {
+            (Event::Sent { id, .. }, Some(Pending::Dm { .. })) => {
                 // With echo-message the echo is the labeled response.
                 if self.caps.echo_message
                     && let Some(label) = self.take_label()
@@ -1912,13 +1957,27 @@ impl Session {
         };
         let (until_fr, until_en) = sanction_end(notice.kind, notice.until);
         let id = notice.id;
-        let reason = notice.reason.clone();
-        self.notice(&format!(
-            "*** Modération, sanction {id} : {fr}{until_fr}. Motif : {reason}"
-        ));
-        self.notice(&format!(
-            "*** Moderation, sanction {id}: {en}{until_en}. Reason: {reason}"
-        ));
+        if notice.address {
+            // Someone else's sanction on this address: it names nobody.
+            let (fr, en) = match notice.kind {
+                SanctionKind::Ban => ("bannie", "banned"),
+                _ => ("restreinte", "restricted"),
+            };
+            self.notice(&format!(
+                "*** Modération, sanction {id} : l'adresse de connexion que vous utilisez est {fr}{until_fr}."
+            ));
+            self.notice(&format!(
+                "*** Moderation, sanction {id}: the address you connect from is {en}{until_en}."
+            ));
+        } else {
+            let reason = notice.reason.clone();
+            self.notice(&format!(
+                "*** Modération, sanction {id} : {fr}{until_fr}. Motif : {reason}"
+            ));
+            self.notice(&format!(
+                "*** Moderation, sanction {id}: {en}{until_en}. Reason: {reason}"
+            ));
+        }
         let appeal = notice.appeal.clone();
         self.notice(&format!("*** {appeal}"));
     }
@@ -2043,7 +2102,16 @@ impl Session {
         }
         let command = if notice { "NOTICE" } else { "PRIVMSG" };
         let lines = render::dm_lines(message, command, self.caps.tagged());
-        self.out.push_str(&lines);
+        match self.take_echo_label(message.id.0).filter(|_| from_me) {
+            Some(label) => {
+                let mut tag = String::from("label=");
+                crate::codec::escape_tag_value(&label, &mut tag);
+                for line in lines.split_inclusive("\r\n") {
+                    self.out.push_str(&render::with_tag(line, &tag));
+                }
+            }
+            None => self.out.push_str(&lines),
+        }
     }
 
     fn user_info(&mut self, user: &UserSummary, rooms: &[String], pending: Pending) {
@@ -2129,7 +2197,7 @@ impl Session {
                 );
                 self.numeric(RPL_ENDOFWHOIS, &[&nick, "End of /WHOIS list"]);
             }
-            Pending::FindForInvite { channel } => {
+            Pending::FindForInvite { channel, .. } => {
                 let Some(slug) = slug_of(&channel) else {
                     return;
                 };
@@ -2245,18 +2313,30 @@ impl Session {
                         self.nick = None;
                         self.numeric(ERR_ERRONEUSNICKNAME, &[&nick, &text]);
                     }
-                    ErrorCode::Banned => {
-                        let reason = error.detail.clone().unwrap_or_default();
+                    ErrorCode::Banned | ErrorCode::AddressBanned => {
                         let until_ms = error
                             .retry_after_ms
                             .map(|wait| render::now_ms().saturating_add(wait));
-                        let (_, until) = sanction_end(SanctionKind::Ban, until_ms);
-                        self.numeric(
-                            ERR_YOUREBANNEDCREEP,
-                            &[&format!("{text}{until} Reason: {reason}")],
-                        );
-                        let french = error.message_fr.clone();
-                        self.notice(&format!("{french} Motif : {reason}"));
+                        let (until_fr, until) = sanction_end(SanctionKind::Ban, until_ms);
+                        let english = text.trim_end_matches('.');
+                        let french = error.message_fr.trim_end_matches('.').to_owned();
+                        // An address ban is someone else's: no reason is given.
+                        match error.detail.clone().filter(|_| code == ErrorCode::Banned) {
+                            Some(reason) => {
+                                self.numeric(
+                                    ERR_YOUREBANNEDCREEP,
+                                    &[&format!("{english}{until}. Reason: {reason}")],
+                                );
+                                self.notice(&format!("{french}{until_fr}. Motif : {reason}"));
+                            }
+                            None => {
+                                self.numeric(
+                                    ERR_YOUREBANNEDCREEP,
+                                    &[&format!("{english}{until}.")],
+                                );
+                                self.notice(&format!("{french}{until_fr}."));
+                            }
+                        }
                         self.line(None, "ERROR", &[&format!("Closing link: {text}")]);
                         self.quit = true;
                     }
@@ -2271,14 +2351,6 @@ impl Session {
                 }
             }
             Pending::Join { channel } => match code {
-                // IRC users expect JOIN to create a missing channel.
-                ErrorCode::RoomNotFound => {
-                    let name = channel.trim_start_matches('#').to_owned();
-                    self.request(
-                        Command::CreateRoom { name, topic: None },
-                        Pending::Create { channel },
-                    );
-                }
                 ErrorCode::RoomFull => self.numeric(ERR_CHANNELISFULL, &[&channel, &text]),
                 ErrorCode::BannedFromRoom => self.numeric(ERR_BANNEDFROMCHAN, &[&channel, &text]),
                 ErrorCode::InviteOnly => self.numeric(ERR_INVITEONLYCHAN, &[&channel, &text]),
@@ -2287,10 +2359,9 @@ impl Session {
                     self.numeric(ERR_NEEDREGGEDNICK, &[&channel, &text])
                 }
                 ErrorCode::AlreadyInRoom => {}
-                _ => self.numeric(ERR_BADCHANNELKEY, &[&channel, &text]),
-            },
-            Pending::Create { channel } => match code {
-                ErrorCode::TooManyRooms => self.numeric(ERR_TOOMANYCHANNELS, &[&channel, &text]),
+                ErrorCode::BadRoomKey => self.numeric(ERR_BADCHANNELKEY, &[&channel, &text]),
+                // A name that cannot be a room, a mute, or another refusal
+                // of the creation.
                 _ => self.numeric(ERR_NOSUCHCHANNEL, &[&channel, &text]),
             },
             Pending::Part { channel } => match code {
@@ -2360,10 +2431,9 @@ impl Session {
                     &[&nick, &channel, "They aren't on that channel"],
                 ),
             },
-            Pending::FindForInvite { .. } => {
-                self.numeric(ERR_NOSUCHNICK, &[&text, "No such nick/channel"])
-            }
-            Pending::FindForKick { nick, .. } | Pending::FindForRole { nick, .. } => {
+            Pending::FindForKick { nick, .. }
+            | Pending::FindForRole { nick, .. }
+            | Pending::FindForInvite { nick, .. } => {
                 self.numeric(ERR_NOSUCHNICK, &[&nick, "No such nick/channel"])
             }
             Pending::Invite { channel, nick } => match code {

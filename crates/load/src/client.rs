@@ -141,6 +141,7 @@ impl Client {
     /// Joins the room `slug`.
     pub async fn join(&mut self, slug: &str) -> anyhow::Result<()> {
         let command = Command::Join {
+            create: None,
             room: slug.to_owned(),
             key: None,
         };

@@ -8,10 +8,10 @@
 //! The figure is rows stored over the time from the first message sent to
 //! the last row stored, next to the rate at which the server accepted the
 //! messages (its `sent` acknowledgements), which the writer must keep up
-//! with. A server whose writer falls behind drops messages from history
-//! (they are still delivered live) once its queue is full: the report
-//! counts them, and the stored rate is then the writer's sustained
-//! capacity.
+//! with, and how long authors waited for `sent`, which the server gives
+//! only once the message is stored. A server whose writer falls behind
+//! slows its senders down (an older one dropped messages from history):
+//! the stored rate is then the writer's sustained capacity.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -24,7 +24,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use crate::fanout::report::{cpu, ms, print_with_json, two_columns};
+use crate::fanout::report::{cpu, ms, print_with_json, sent_waits, two_columns};
 use crate::fanout::{self, DeliveryFigures, FanoutConfig};
 use crate::process_stats::WatchedProcess;
 use crate::target::Target;
@@ -186,6 +186,7 @@ impl HistoryReport {
                     ms(delivery.latency_us.p99)
                 ),
             ),
+            ("author's wait for sent".to_owned(), sent_waits(delivery)),
             (
                 "server CPU".to_owned(),
                 delivery.server_cpu_seconds.map_or_else(

@@ -148,6 +148,37 @@ impl DeliveryTally {
     }
 }
 
+/// One latency histogram behind a lock, for a few recorders (the senders'
+/// waits for `sent`).
+#[derive(Debug)]
+pub struct LatencyTally(Mutex<Histogram<u64>>);
+
+impl LatencyTally {
+    /// An empty tally.
+    pub fn new() -> anyhow::Result<LatencyTally> {
+        Ok(LatencyTally(Mutex::new(
+            Histogram::new_with_bounds(1, MAX_LATENCY_US, 3)
+                .context("creating a latency histogram")?,
+        )))
+    }
+
+    /// Records one wait, in nanoseconds.
+    pub fn record(&self, nanos: u64) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .saturating_record((nanos / 1000).clamp(1, MAX_LATENCY_US));
+    }
+
+    /// A copy of what was recorded.
+    pub fn snapshot(&self) -> Histogram<u64> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
 /// Delivery tallies for every receiver, split into shards: receiver `i`
 /// records into shard `i % SHARDS`, so a lock is shared by a handful of
 /// tasks and almost never contended. A histogram per receiver would cost

@@ -74,6 +74,13 @@ pub enum Command {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
         key: Option<String>,
+        /// When no room of my band has this name: create it (as
+        /// `create_room` would, with `room` as its name) and join it, in
+        /// one step, so that people joining a new room at once all end up
+        /// in it. Default false: `room_not_found`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        create: Option<bool>,
     },
     /// Leave a room.
     Leave {

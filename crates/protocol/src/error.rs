@@ -142,6 +142,14 @@ error_codes! {
     /// The moderation banned me (also a `closing` reason): `detail` gives
     /// the reason, `retry_after_ms` when the ban ends (absent: for good).
     Banned = "banned" => "La modération vous a banni du site.", "Moderators banned you from the site.";
+    /// The address I connect from is muted, because of a sanction of
+    /// someone else there (a shared household, school or carrier): no
+    /// message until `retry_after_ms`. It names nobody.
+    AddressMuted = "address_muted" => "L'adresse de connexion que vous utilisez est restreinte par la modération : vous ne pouvez pas envoyer de message pour l'instant.", "The address you connect from is restricted by the moderators: you cannot send messages for now.";
+    /// The address I connect from is banned, because of a sanction of
+    /// someone else there (also a `closing` reason): `retry_after_ms` says
+    /// when it ends (absent: for good). It names nobody.
+    AddressBanned = "address_banned" => "L'adresse de connexion que vous utilisez est bannie par la modération.", "The address you connect from is banned by the moderators.";
     /// The moderation put me out of the site (a `closing` reason); I may come back.
     Kicked = "kicked" => "La modération vous a fait sortir du site.", "Moderators removed you from the site.";
     // Messages.

@@ -133,13 +133,20 @@ pub struct SanctionNotice {
     pub id: SanctionId,
     /// What it does.
     pub kind: SanctionKind,
-    /// Why, in the moderator's words (the rule broken and the facts).
+    /// Why, in the moderator's words (the rule broken and the facts);
+    /// empty when `address` is true.
     pub reason: String,
     /// When it ends, in milliseconds since the Unix epoch; absent for a
     /// warning, a kick or a ban for good.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional, type = "number")]
     pub until: Option<u64>,
+    /// True when the sanction binds me only because I connect from the
+    /// address of someone sanctioned (a shared household, school or mobile
+    /// carrier): my connection's address is restricted. Such a statement
+    /// names neither that person nor the reason given for them.
+    #[serde(default)]
+    pub address: bool,
     /// How to appeal (the instance's contact), once per sanction.
     pub appeal: String,
 }

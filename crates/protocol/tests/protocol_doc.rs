@@ -427,6 +427,7 @@ fn one_of_each() -> Vec<Event> {
             kind: tchatche_protocol::SanctionKind::Mute,
             reason: "Insultes répétées dans #paris".into(),
             until: Some(1_768_093_200_000),
+            address: false,
             appeal: "Écrivez à moderation@example.org".into(),
         }),
         Event::SanctionRecorded {

@@ -35,6 +35,17 @@ pub enum Verdict {
     },
 }
 
+/// A moderator's mute on the person who speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mute {
+    /// How long it still lasts.
+    pub left: Duration,
+    /// It binds only the address the person connects from (a mute of
+    /// someone else there): the refusal then says the address is
+    /// restricted, never that the person was muted.
+    pub by_address: bool,
+}
+
 impl Verdict {
     fn refuse(code: ErrorCode) -> Verdict {
         Verdict::Refuse {
@@ -51,8 +62,8 @@ pub struct RoomMessageFacts<'a> {
     pub body: &'a str,
     /// The instance's body limit in characters.
     pub max_body_chars: u32,
-    /// How long the sender stays muted by a moderator, if they are.
-    pub sender_muted_for: Option<Duration>,
+    /// The moderators' mute on the sender, if any.
+    pub sender_muted: Option<Mute>,
     /// The room is moderated.
     pub room_moderated: bool,
     /// The sender is an operator or voiced in this room.
@@ -72,8 +83,8 @@ pub struct DmFacts<'a> {
     pub body: &'a str,
     /// The instance's body limit in characters.
     pub max_body_chars: u32,
-    /// How long the sender stays muted by a moderator, if they are.
-    pub sender_muted_for: Option<Duration>,
+    /// The moderators' mute on the sender, if any.
+    pub sender_muted: Option<Mute>,
     /// Sender's band.
     pub sender_band: Band,
     /// Recipient's band.
@@ -84,7 +95,7 @@ pub struct DmFacts<'a> {
 
 /// The decision for a room message.
 pub fn assess_room_message(facts: &RoomMessageFacts<'_>) -> Verdict {
-    if let Some(refusal) = muted(facts.sender_muted_for) {
+    if let Some(refusal) = muted(facts.sender_muted) {
         return refusal;
     }
     if let Some(refusal) = body_refusal(facts.body, facts.max_body_chars) {
@@ -112,7 +123,7 @@ pub fn assess_room_message(facts: &RoomMessageFacts<'_>) -> Verdict {
 /// which reveal as much as a message does).
 pub fn assess_dm(facts: &DmFacts<'_>) -> Verdict {
     // First: a muted sender learns nothing about the recipient.
-    if let Some(refusal) = muted(facts.sender_muted_for) {
+    if let Some(refusal) = muted(facts.sender_muted) {
         return refusal;
     }
     // A person of the other band does not exist for the sender: the refusal
@@ -132,16 +143,19 @@ pub fn assess_dm(facts: &DmFacts<'_>) -> Verdict {
 /// The decision for what else others read from someone: the name of a
 /// new room, a topic, an away message, a typing signal in a room. Today
 /// only a moderator's mute refuses it; filters will be further rules here.
-pub fn assess_expression(sender_muted_for: Option<Duration>) -> Verdict {
-    muted(sender_muted_for).unwrap_or(Verdict::Deliver)
+pub fn assess_expression(sender_muted: Option<Mute>) -> Verdict {
+    muted(sender_muted).unwrap_or(Verdict::Deliver)
 }
 
-fn muted(muted_for: Option<Duration>) -> Option<Verdict> {
-    muted_for
-        .filter(|left| !left.is_zero())
-        .map(|left| Verdict::Refuse {
-            code: ErrorCode::Muted,
-            retry_after: Some(left),
+fn muted(mute: Option<Mute>) -> Option<Verdict> {
+    mute.filter(|mute| !mute.left.is_zero())
+        .map(|mute| Verdict::Refuse {
+            code: if mute.by_address {
+                ErrorCode::AddressMuted
+            } else {
+                ErrorCode::Muted
+            },
+            retry_after: Some(mute.left),
         })
 }
 
@@ -165,12 +179,19 @@ mod tests {
         RoomMessageFacts {
             body,
             max_body_chars: 10,
-            sender_muted_for: None,
+            sender_muted: None,
             room_moderated: false,
             sender_may_speak_when_moderated: false,
             slow_mode: Duration::ZERO,
             sender_last_spoke: None,
             now,
+        }
+    }
+
+    fn mute(secs: u64, by_address: bool) -> Mute {
+        Mute {
+            left: Duration::from_secs(secs),
+            by_address,
         }
     }
 
@@ -239,7 +260,7 @@ mod tests {
             (
                 "muted, before everything else",
                 RoomMessageFacts {
-                    sender_muted_for: Some(Duration::from_secs(60)),
+                    sender_muted: Some(mute(60, false)),
                     room_moderated: true,
                     ..room("", now)
                 },
@@ -251,7 +272,7 @@ mod tests {
             (
                 "mute over",
                 RoomMessageFacts {
-                    sender_muted_for: Some(Duration::ZERO),
+                    sender_muted: Some(mute(0, false)),
                     ..room("salut", now)
                 },
                 Verdict::Deliver,
@@ -274,11 +295,19 @@ mod tests {
     #[test]
     fn expression_is_refused_only_while_muted() {
         assert_eq!(assess_expression(None), Verdict::Deliver);
-        assert_eq!(assess_expression(Some(Duration::ZERO)), Verdict::Deliver);
+        assert_eq!(assess_expression(Some(mute(0, false))), Verdict::Deliver);
         assert_eq!(
-            assess_expression(Some(Duration::from_secs(9))),
+            assess_expression(Some(mute(9, false))),
             Verdict::Refuse {
                 code: ErrorCode::Muted,
+                retry_after: Some(Duration::from_secs(9)),
+            }
+        );
+        // Someone muted only through their address hears that, not "muted".
+        assert_eq!(
+            assess_expression(Some(mute(9, true))),
+            Verdict::Refuse {
+                code: ErrorCode::AddressMuted,
                 retry_after: Some(Duration::from_secs(9)),
             }
         );
@@ -289,7 +318,7 @@ mod tests {
         let dm = |sender_band, recipient_band, recipient_accepts, body| DmFacts {
             body,
             max_body_chars: 10,
-            sender_muted_for: None,
+            sender_muted: None,
             sender_band,
             recipient_band,
             recipient_accepts,
@@ -331,7 +360,7 @@ mod tests {
         }
         // A muted sender hears "muted", even about someone of the other band.
         let muted = DmFacts {
-            sender_muted_for: Some(Duration::from_secs(5)),
+            sender_muted: Some(mute(5, false)),
             ..dm(Adult, Teen, Everyone, "salut")
         };
         assert_eq!(

@@ -12,6 +12,6 @@ pub mod nickname;
 pub mod visibility;
 
 pub use decision::{
-    DmFacts, RoomMessageFacts, Verdict, assess_dm, assess_expression, assess_room_message,
+    DmFacts, Mute, RoomMessageFacts, Verdict, assess_dm, assess_expression, assess_room_message,
 };
 pub use visibility::may_see;

@@ -105,7 +105,7 @@ impl Server {
                 )
             })?;
         let history_store: Arc<dyn HistoryStore> = Arc::new(store.clone());
-        let (history, history_task) =
+        let (history, history_task, history_receipts) =
             HistoryWriter::spawn(Arc::clone(&history_store), WriterConfig::default());
         let pruner = tchatche_store::spawn_pruner(
             Arc::clone(&history_store),
@@ -119,6 +119,7 @@ impl Server {
             HubStores {
                 history: Some(history_store),
                 history_writer: Some(history),
+                history_receipts: Some(history_receipts),
                 accounts: Some(account_store),
                 staff: Some(StaffStores {
                     sanctions: Arc::new(store.clone()),

@@ -25,5 +25,6 @@ pub use moderation::{
 };
 pub use sqlite::{DATABASE_FILE_NAME, SqliteStore};
 pub use writer::{
-    Dropped, HistoryWriter, MIN_PRUNE_PERIOD, WriterConfig, WriterTask, spawn_pruner,
+    Dropped, HistoryWriter, MIN_PRUNE_PERIOD, Receipt, Receipts, WriterConfig, WriterTask,
+    spawn_pruner,
 };

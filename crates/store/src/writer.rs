@@ -1,13 +1,16 @@
 //! Writing history off the message path: [`HistoryWriter`] queues room
 //! messages without ever waiting, one task ([`WriterTask`]) writes them in
-//! batches of one transaction each, and [`spawn_pruner`] deletes what is
-//! older than the retention period.
+//! batches of one transaction each (group commit: whatever queued while
+//! the last batch was written goes in the next), reporting each batch in
+//! order on [`Receipts`], and [`spawn_pruner`] deletes what is older than
+//! the retention period.
 //!
 //! Concurrency rules: the hub holds [`HistoryWriter`] handles and only ever
 //! calls the non-blocking [`HistoryWriter::push`]; the writer task alone
-//! awaits the store for appends. When the queue is full the message is
-//! dropped from history (it was still delivered live) rather than slowing
-//! the hub down.
+//! awaits the store for appends. The hub tells an author their message is
+//! stored only when its batch's receipt comes back, and counts what is in
+//! flight so that it never pushes into a full queue: when the database
+//! falls behind, authors are slowed down, and nothing is dropped.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -78,13 +81,39 @@ pub struct WriterTask {
     stats: Arc<WriterStats>,
 }
 
+/// What the writer says of one batch, once it is written (or failed).
+/// Batches are reported in the order their messages were pushed, so the
+/// pusher knows which messages a receipt covers: the next `messages` ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Receipt {
+    /// How many messages the batch held.
+    pub messages: usize,
+    /// Whether they are stored (committed); false: the append failed and
+    /// they are not.
+    pub stored: bool,
+}
+
+/// The writer's receipts, one per batch, in order. Ends when the writer
+/// task ends.
+#[derive(Debug)]
+pub struct Receipts(mpsc::UnboundedReceiver<Receipt>);
+
+impl Receipts {
+    /// The next receipt; `None` once the writer has ended.
+    pub async fn next(&mut self) -> Option<Receipt> {
+        self.0.recv().await
+    }
+}
+
 impl HistoryWriter {
     /// Starts the writer task on the current tokio runtime.
     ///
     /// The task waits for a message, takes whatever else is already queued
-    /// (up to `config.max_batch` in all) and stores it with one
-    /// [`HistoryStore::append`]. A failed append is logged and its messages
-    /// counted in [`HistoryWriter::failed`]; the task carries on.
+    /// (up to `config.max_batch` in all), stores it with one
+    /// [`HistoryStore::append`] and reports it on the returned [`Receipts`]
+    /// (dropping them is fine: nobody is told). A failed append is logged
+    /// and its messages counted in [`HistoryWriter::failed`]; the task
+    /// carries on.
     ///
     /// # Panics
     ///
@@ -92,14 +121,17 @@ impl HistoryWriter {
     pub fn spawn(
         store: Arc<dyn HistoryStore>,
         config: WriterConfig,
-    ) -> (HistoryWriter, WriterTask) {
-        let (sender, receiver) = mpsc::channel(config.queue.max(1));
+    ) -> (HistoryWriter, WriterTask, Receipts) {
+        let queue = config.queue.max(1);
+        let (sender, receiver) = mpsc::channel(queue);
+        let (receipts, receipts_out) = mpsc::unbounded_channel();
         let stats = Arc::new(WriterStats::new());
         let handle = tokio::spawn(write_batches(
             store,
             receiver,
             config.max_batch.max(1),
             Arc::clone(&stats),
+            receipts,
         ));
         (
             HistoryWriter {
@@ -107,7 +139,14 @@ impl HistoryWriter {
                 stats: Arc::clone(&stats),
             },
             WriterTask { handle, stats },
+            Receipts(receipts_out),
         )
+    }
+
+    /// Messages the queue holds at most: a pusher that keeps fewer than
+    /// this in flight (pushed, no receipt yet) never finds it full.
+    pub fn capacity(&self) -> usize {
+        self.sender.max_capacity()
     }
 
     /// Queues a message for storage; never waits.
@@ -220,6 +259,7 @@ async fn write_batches(
     mut receiver: mpsc::Receiver<StoredMessage>,
     max_batch: usize,
     stats: Arc<WriterStats>,
+    receipts: mpsc::UnboundedSender<Receipt>,
 ) -> u64 {
     let mut batch = Vec::with_capacity(max_batch);
     let mut written = 0;
@@ -228,10 +268,11 @@ async fn write_batches(
     // empty: that is the shutdown.
     while receiver.recv_many(&mut batch, max_batch).await > 0 {
         let count = u64::try_from(batch.len()).unwrap_or(u64::MAX);
-        match store.append(&batch).await {
+        let stored = match store.append(&batch).await {
             Ok(()) => {
                 written += count;
                 stats.written.fetch_add(count, Ordering::Relaxed);
+                true
             }
             Err(error) => {
                 stats.failed.fetch_add(count, Ordering::Relaxed);
@@ -240,8 +281,14 @@ async fn write_batches(
                     lost = count,
                     "storing room history failed; these messages are lost"
                 );
+                false
             }
-        }
+        };
+        // Nobody listening (a test, a hub gone) is fine.
+        let _ = receipts.send(Receipt {
+            messages: batch.len(),
+            stored,
+        });
         batch.clear();
     }
     written
@@ -442,7 +489,8 @@ mod tests {
     async fn writes_in_batches_and_flushes_on_shutdown() {
         let dir = tempfile::tempdir().unwrap();
         let (store, mut calls) = ObservedStore::new(SqliteStore::open(dir.path()).await.unwrap());
-        let (writer, task) = HistoryWriter::spawn(store.clone(), WriterConfig::default());
+        let (writer, task, _receipts) =
+            HistoryWriter::spawn(store.clone(), WriterConfig::default());
         for id in 1..=5000 {
             writer.push(message(id)).unwrap();
         }
@@ -472,7 +520,7 @@ mod tests {
             queue: 4,
             max_batch: 1000,
         };
-        let (writer, task) = HistoryWriter::spawn(store.clone(), config);
+        let (writer, task, _receipts) = HistoryWriter::spawn(store.clone(), config);
         let results: Vec<_> = (1..=10).map(|id| writer.push(message(id))).collect();
 
         assert_eq!(results[..4], [Ok(()); 4]);
@@ -489,7 +537,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (store, mut calls) = ObservedStore::new(SqliteStore::open(dir.path()).await.unwrap());
         *store.fail_next_append.lock().unwrap() = true;
-        let (writer, task) = HistoryWriter::spawn(store.clone(), WriterConfig::default());
+        let (writer, task, mut receipts) =
+            HistoryWriter::spawn(store.clone(), WriterConfig::default());
         for id in 1..=3 {
             writer.push(message(id)).unwrap();
         }
@@ -506,6 +555,21 @@ mod tests {
         );
         // The failure was counted before the task went on to the next batch.
         assert_eq!(writer.failed(), 3);
+        // Each batch was reported, in order, saying whether it was stored.
+        assert_eq!(
+            receipts.next().await,
+            Some(Receipt {
+                messages: 3,
+                stored: false
+            })
+        );
+        assert_eq!(
+            receipts.next().await,
+            Some(Receipt {
+                messages: 2,
+                stored: true
+            })
+        );
         drop(writer);
         assert_eq!(task.finish().await.unwrap(), 2);
         let stored = store.recent("teen", "lobby", 100).await.unwrap();
@@ -514,7 +578,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_panicked_writer_is_reported_by_finish_and_push() {
-        let (writer, task) =
+        let (writer, task, _receipts) =
             HistoryWriter::spawn(Arc::new(PanickingStore), WriterConfig::default());
         writer.push(message(1)).unwrap();
         // The handle still lives, but the task is over: finish does not wait.

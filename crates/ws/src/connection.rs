@@ -137,8 +137,9 @@ pub(crate) async fn run<S: AsyncRead + AsyncWrite + Unpin>(
                 Action::Unreadable(error) => {
                     bad_frames += 1;
                     if bad_frames >= limits.max_bad_frames {
-                        // The queue's close request says goodbye next.
-                        connection.close(ErrorCode::TooManyBadFrames);
+                        // The errors already queued go out first, then the
+                        // queue's close request says goodbye.
+                        connection.finish(ErrorCode::TooManyBadFrames);
                         break;
                     }
                     // A full queue means the connection is already closing as too slow.
@@ -313,7 +314,8 @@ fn close_code(reason: ErrorCode) -> u16 {
         ErrorCode::TooManyBadFrames
         | ErrorCode::TooSlow
         | ErrorCode::Kicked
-        | ErrorCode::Banned => CLOSE_POLICY,
+        | ErrorCode::Banned
+        | ErrorCode::AddressBanned => CLOSE_POLICY,
         _ => CLOSE_NORMAL,
     }
 }

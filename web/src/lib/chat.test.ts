@@ -14,7 +14,7 @@ import {
   type ChatState,
 } from './chat';
 import type { Event } from './protocol/Event';
-import { directMessage, room, roomMessage, sanctionNotice, user } from './testing/fixtures';
+import { directMessage, errorEvent, room, roomMessage, sanctionNotice, user } from './testing/fixtures';
 
 const alice = user('1001', 'Alice');
 const bob = user('1002', 'Bob', { gender: 'homme' });
@@ -338,6 +338,20 @@ describe('sanctions', () => {
     expect(expireMute(state, NOW + 90_000)).toBe(true);
     expect(state.mutedUntil).toBeNull();
     expect(isMuted(state, NOW + 90_000)).toBe(false);
+  });
+
+  it('tell a mute of the address from a mute of the person', () => {
+    const state = entered();
+    apply(state, {
+      type: 'sanctioned',
+      ...sanctionNotice('7003', 'mute', { until: NOW + 60_000, address: true, reason: '' }),
+    });
+    expect(state.mutedByAddress).toBe(true);
+    apply(state, errorEvent(4, 'muted', { retry_after_ms: 90_000 }));
+    expect(state.mutedByAddress).toBe(false);
+    apply(state, errorEvent(5, 'address_muted', { retry_after_ms: 30_000 }));
+    expect(state.mutedUntil).toBe(NOW + 30_000);
+    expect(state.mutedByAddress).toBe(true);
   });
 
   it('forget a mute when a message is accepted (it was lifted)', () => {

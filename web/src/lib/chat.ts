@@ -114,6 +114,8 @@ export interface ChatState {
    * and a message it accepts clears this).
    */
   mutedUntil: number | null;
+  /** That mute is someone else's, binding the address I connect from. */
+  mutedByAddress: boolean;
   nextLocalId: number;
 }
 
@@ -130,6 +132,7 @@ export function emptyChat(): ChatState {
     focus: null,
     attentive: true,
     mutedUntil: null,
+    mutedByAddress: false,
     nextLocalId: 1,
   };
 }
@@ -414,14 +417,20 @@ export function applyEvent(state: ChatState, event: Event, now: number): Notice[
     }
     case 'sanctioned': {
       const { type: _type, ...notice } = event;
-      if (notice.kind === 'mute' && notice.until !== undefined) state.mutedUntil = notice.until;
+      if (notice.kind === 'mute' && notice.until !== undefined) {
+        state.mutedUntil = notice.until;
+        state.mutedByAddress = notice.address;
+      }
       return [{ kind: 'sanctioned', notice }];
     }
     case 'wallops':
       return [{ kind: 'wallops', from: event.from, text: event.text }];
     case 'error':
       // A refused message or typing signal says how long the mute still holds.
-      if (event.code === 'muted' && event.retry_after_ms !== undefined) state.mutedUntil = now + event.retry_after_ms;
+      if ((event.code === 'muted' || event.code === 'address_muted') && event.retry_after_ms !== undefined) {
+        state.mutedUntil = now + event.retry_after_ms;
+        state.mutedByAddress = event.code === 'address_muted';
+      }
       return [];
     case 'sent':
       // A message accepted: whatever mute the client knew of was lifted.
@@ -429,6 +438,26 @@ export function applyEvent(state: ChatState, event: Event, now: number): Notice[
       return [];
     default:
       return [];
+  }
+}
+
+/**
+ * A message of mine the server confirmed: out of the outbox if its event
+ * already came (a room message reaches the room before its `sent`, which
+ * waits until it is stored); otherwise its event takes it out.
+ */
+export function confirmSent(state: ChatState, outgoing: Outgoing, id: MessageId): void {
+  outgoing.status = 'sent';
+  outgoing.id = id;
+  for (const room of Object.values(state.rooms)) {
+    if (room.outbox.includes(outgoing) && room.messages.some((message) => message.id === id)) {
+      room.outbox = room.outbox.filter((other) => other !== outgoing);
+    }
+  }
+  for (const conversation of Object.values(state.conversations)) {
+    if (conversation.outbox.includes(outgoing) && conversation.messages.some((message) => message.id === id)) {
+      conversation.outbox = conversation.outbox.filter((other) => other !== outgoing);
+    }
   }
 }
 

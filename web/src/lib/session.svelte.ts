@@ -6,6 +6,7 @@
 
 import {
   applyEvent,
+  confirmSent,
   emptyChat,
   enqueue,
   expireMute,
@@ -143,14 +144,23 @@ function textOf(event: { message_fr: string; message_en: string }): ServerText {
 
 type ErrorReply = Extract<Event, { type: 'error' }>;
 
-/** An `enter` refused with `banned`: the reason is its `detail`, the end `retry_after_ms` away. */
+/**
+ * An `enter` refused with `banned` (the reason is its `detail`) or
+ * `address_banned` (someone else's ban on this address: no reason given);
+ * the end is `retry_after_ms` away.
+ */
 function banOfRefusal(error: ErrorReply, now: number): BanFacts {
   return { reason: error.detail ?? '', until: error.retry_after_ms === undefined ? null : now + error.retry_after_ms };
 }
 
-/** "Muted until 15:40", in both languages: a refused message's error, and the composer's note. */
-export function mutedText(until: number, now: number): ServerText {
-  return inBothLanguages('sanction.muted_until', (locale) => ({ time: formatUntil(until, now, locale) }));
+/**
+ * "Muted until 15:40", in both languages: a refused message's error, and
+ * the composer's note; `byAddress`: the mute binds the address I connect
+ * from, not me.
+ */
+export function mutedText(until: number, now: number, byAddress = false): ServerText {
+  const key = byAddress ? 'sanction.address_muted_until' : 'sanction.muted_until';
+  return inBothLanguages(key, (locale) => ({ time: formatUntil(until, now, locale) }));
 }
 
 function socketUrl(): string {
@@ -396,7 +406,7 @@ export class Session {
     this.entryError = {
       field: entryFieldFor(reply.code),
       text: textOf(reply),
-      ...(reply.code === 'banned' ? { ban: banOfRefusal(reply, Date.now()) } : {}),
+      ...(reply.code === 'banned' || reply.code === 'address_banned' ? { ban: banOfRefusal(reply, Date.now()) } : {}),
     };
   }
 
@@ -585,7 +595,7 @@ export class Session {
    * a ban the entry form says why and until when.
    */
   private putOut(closing: Extract<Event, { type: 'closing' }>): void {
-    if (closing.reason === 'banned') {
+    if (closing.reason === 'banned' || closing.reason === 'address_banned') {
       const ban = this.lastSanction?.kind === 'ban' ? this.lastSanction : null;
       this.quit();
       this.entryError = { field: 'form', text: textOf(closing), ban: { reason: ban?.reason ?? '', until: ban?.until ?? null } };
@@ -610,8 +620,9 @@ export class Session {
         if (this.wantEntry) this.sendEnter();
         break;
       case 'closing':
-        if (event.reason === 'kicked' || event.reason === 'banned') this.putOut(event);
-        else this.closing = textOf(event);
+        if (event.reason === 'kicked' || event.reason === 'banned' || event.reason === 'address_banned') {
+          this.putOut(event);
+        } else this.closing = textOf(event);
         break;
       case 'user_online':
       case 'user_offline':
@@ -785,8 +796,7 @@ export class Session {
       (event) => {
         if (outgoing.status !== 'sending') return;
         if (event.type === 'sent') {
-          outgoing.status = 'sent';
-          outgoing.id = event.id;
+          confirmSent(this.chat, outgoing, event.id);
         } else if (event.type === 'error') {
           this.refused(outgoing, event, peer);
         }
@@ -798,12 +808,13 @@ export class Session {
   }
 
   private refused(outgoing: Outgoing, error: ErrorReply, peer?: UserId): void {
-    if (error.code === 'muted') {
+    if (error.code === 'muted' || error.code === 'address_muted') {
       // Kept, and not sent again by itself: a mute lasts minutes or days,
       // and the person decides whether the message still makes sense then.
       outgoing.status = 'failed';
       const until = this.chat.mutedUntil;
-      outgoing.error = until === null ? textOf(error) : mutedText(until, Date.now());
+      outgoing.error =
+        until === null ? textOf(error) : mutedText(until, Date.now(), error.code === 'address_muted');
       return;
     }
     if (error.code === 'slow_mode' && error.retry_after_ms !== undefined) {

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Event } from './protocol/Event';
 import { entryFieldFor, mutedText, Session } from './session.svelte';
 import { FakeServer, type FakeSocket } from './testing/fake-server';
-import { room, roomMessage, sanctionNotice, user } from './testing/fixtures';
+import { errorEvent, room, roomMessage, sanctionNotice, user } from './testing/fixtures';
 
 const WELCOME: Event = {
   type: 'welcome',
@@ -18,9 +18,7 @@ const WELCOME: Event = {
 };
 const PROFILE = { nickname: 'Alice', age: 25, gender: 'femme' as const, department: '75' };
 
-function error(req: number | undefined, code: Extract<Event, { type: 'error' }>['code'], extra = {}): Event {
-  return { type: 'error', req, code, message_fr: `fr:${code}`, message_en: `en:${code}`, ...extra };
-}
+const error = errorEvent;
 
 /** Lets promise callbacks (replies) run. */
 async function settle() {
@@ -149,6 +147,22 @@ describe('Session', () => {
     server.current.push({ type: 'message', ...roomMessage('paris', '77', user('1', 'Alice'), 'Salut ❤️') });
     expect(session.chat.rooms.paris.outbox).toEqual([]);
     expect(session.chat.rooms.paris.messages.map((message) => message.body)).toEqual(['Salut ❤️']);
+  });
+
+  it('forgets a message confirmed after its event (a stored room answers sent once stored)', async () => {
+    await welcome();
+    session.enter(PROFILE);
+    await enterAs('1');
+    void session.join('paris');
+    await joinParis();
+    session.say('paris', 'gardé');
+    const say = server.current.last('say');
+    server.current.push({ type: 'message', ...roomMessage('paris', '78', user('1', 'Alice'), 'gardé') });
+    expect(session.chat.rooms.paris.outbox.map((outgoing) => outgoing.status)).toEqual(['sending']);
+    server.current.push({ type: 'sent', req: say.req, id: '78' });
+    await settle();
+    expect(session.chat.rooms.paris.outbox).toEqual([]);
+    expect(session.chat.rooms.paris.messages.map((message) => message.body)).toEqual(['gardé']);
   });
 
   it('keeps a refused message with the server reason, and sends it again on request', async () => {

@@ -41,6 +41,8 @@ pub struct Fleet {
     pub clock: Clock,
     /// Where deliveries are counted.
     pub tallies: DeliveryTallies,
+    /// How long authors waited for `sent` (WebSocket senders only).
+    pub acknowledgements: crate::latency::LatencyTally,
     /// Clients set up and still connected.
     pub live: AtomicUsize,
     /// Every sender's link, by client index; fixed before set-up.
@@ -74,6 +76,22 @@ pub struct SenderLink {
     pub refused: AtomicU64,
     /// The pacing task has nothing more to send.
     pub finished: AtomicBool,
+    /// When each message in flight went out ([`crate::latency::Clock`]
+    /// nanoseconds), by request number modulo [`ACK_RING`], so that its
+    /// `sent` gives the author's wait.
+    pub sent_at: Box<[AtomicU64]>,
+}
+
+/// Messages whose send time a sender remembers until their `sent` comes.
+pub const ACK_RING: usize = 4096;
+
+/// The request number of a `sent` frame, found without decoding it.
+fn sent_req(frame: &str) -> Option<u32> {
+    let rest = frame.split_once(r#""req":"#)?.1;
+    let digits = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
+    rest[..digits].parse().ok()
 }
 
 impl SenderLink {
@@ -88,6 +106,7 @@ impl SenderLink {
             accepted: AtomicU64::new(0),
             refused: AtomicU64::new(0),
             finished: AtomicBool::new(false),
+            sent_at: (0..ACK_RING).map(|_| AtomicU64::new(0)).collect(),
         }
     }
 
@@ -243,6 +262,13 @@ impl Receiver<'_> {
         } else if text.starts_with(SENT_FRAME_PREFIX) {
             if let Some(link) = self.link {
                 link.accepted.fetch_add(1, Ordering::Relaxed);
+                if let Some(req) = sent_req(text) {
+                    let sent_at = link.sent_at[req as usize % ACK_RING].load(Ordering::Relaxed);
+                    let now = self.fleet.clock.now_nanos();
+                    self.fleet
+                        .acknowledgements
+                        .record(now.saturating_sub(sent_at));
+                }
             }
         } else if text.starts_with(ERROR_FRAME_PREFIX) || text.starts_with(CLOSING_FRAME_PREFIX) {
             match serde_json::from_str::<Event>(text) {
@@ -377,9 +403,11 @@ pub async fn send_messages(
             seq,
         }
         .body();
-        let Ok(frame) = plan.speech.frame(plan.transport, seq + 1, body) else {
+        let req = seq + 1;
+        let Ok(frame) = plan.speech.frame(plan.transport, req, body) else {
             break;
         };
+        link.sent_at[req as usize % ACK_RING].store(clock.now_nanos(), Ordering::Relaxed);
         if outbound.send(frame).await.is_err() {
             break;
         }

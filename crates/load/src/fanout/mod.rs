@@ -270,6 +270,7 @@ pub async fn set_up(
     let fleet = Arc::new(Fleet {
         clock,
         tallies: DeliveryTallies::new()?,
+        acknowledgements: crate::latency::LatencyTally::new()?,
         live: AtomicUsize::new(0),
         witnesses: links
             .values()
@@ -867,6 +868,10 @@ async fn measure_fanout(
             p99: quantile(0.99),
             p999: quantile(0.999),
             max: tally.latency_us.max(),
+        },
+        sent_latency_us: {
+            let waits = fleet.acknowledgements.snapshot();
+            (!waits.is_empty()).then(|| LatencyFigures::of(&waits))
         },
         cpu_window_seconds: elapsed,
         server_cpu_seconds: server_cpu_start

@@ -105,6 +105,9 @@ pub struct DeliveryFigures {
     pub messages_per_second: f64,
     /// Delivery latency (send to receipt), in microseconds.
     pub latency_us: LatencyFigures,
+    /// How long authors waited for `sent` after sending, in microseconds
+    /// (WebSocket senders; absent over IRC, which has no acknowledgement).
+    pub sent_latency_us: Option<LatencyFigures>,
     /// The span over which CPU time was measured (from the first message to
     /// the end of the phase), in seconds.
     pub cpu_window_seconds: f64,
@@ -129,6 +132,36 @@ pub struct LatencyFigures {
     pub p999: u64,
     /// Largest.
     pub max: u64,
+}
+
+impl LatencyFigures {
+    /// The percentiles of a histogram of microseconds.
+    pub fn of(histogram: &hdrhistogram::Histogram<u64>) -> LatencyFigures {
+        let quantile = |q: f64| histogram.value_at_quantile(q);
+        LatencyFigures {
+            p50: quantile(0.5),
+            p90: quantile(0.9),
+            p95: quantile(0.95),
+            p99: quantile(0.99),
+            p999: quantile(0.999),
+            max: histogram.max(),
+        }
+    }
+}
+
+/// The authors' waits for `sent`, as a report row says them.
+pub fn sent_waits(delivery: &DeliveryFigures) -> String {
+    delivery.sent_latency_us.as_ref().map_or_else(
+        || "n/a (IRC has no acknowledgement)".to_owned(),
+        |waits| {
+            format!(
+                "p50 {}, p99 {}, max {}",
+                ms(waits.p50),
+                ms(waits.p99),
+                ms(waits.max)
+            )
+        },
+    )
 }
 
 /// Bytes as MiB with one decimal; `n/a` when unknown (no server process
@@ -309,6 +342,7 @@ impl FanoutReport {
                     ms(delivery.latency_us.max)
                 ),
             ),
+            ("author's wait for sent".into(), sent_waits(delivery)),
             (
                 "server CPU".into(),
                 delivery.server_cpu_seconds.map_or_else(

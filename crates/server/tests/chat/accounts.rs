@@ -139,17 +139,11 @@ async fn wrong_passwords_lock_the_nickname_for_a_while() {
     for _ in 0..3 {
         // `authenticate` checks the password even while she is online.
         attacker
-            .refused(
-                json!({"type": "authenticate", "account": "Alice", "password": "devinette"}),
-                "wrong_password",
-            )
+            .login_refused("Alice", "devinette", "wrong_password")
             .await;
     }
     let locked = attacker
-        .refused(
-            json!({"type": "authenticate", "account": "Alice", "password": PASSWORD}),
-            "too_many_attempts",
-        )
+        .login_refused("Alice", PASSWORD, "too_many_attempts")
         .await;
     let Event::Error(error) = locked else {
         unreachable!()
@@ -160,6 +154,80 @@ async fn wrong_passwords_lock_the_nickname_for_a_while() {
     let (bob, _) = server.member("Bob", 30, PASSWORD).await;
     drop(bob);
     drop(alice);
+    server.shutdown().await;
+}
+
+/// Regression (issue 11, item 8): wrong passwords from one address lock
+/// that address out of the nickname, not the member at their own address;
+/// a slower limit holds for the nickname from everywhere.
+#[tokio::test]
+async fn guesses_from_elsewhere_do_not_lock_a_member_out() {
+    let server = cheap_hashing_server_with(|config| {
+        config.accounts.max_failed_logins_per_nickname = 3;
+        config.accounts.max_failed_logins_per_nickname_anywhere = 6;
+    })
+    .await;
+    let (alice, _) = server.member("Alice", 25, PASSWORD).await;
+    drop(alice);
+    let mut attacker = server.client().await;
+    for _ in 0..3 {
+        attacker
+            .login_refused("Alice", "devinette", "wrong_password")
+            .await;
+    }
+    attacker
+        .login_refused("Alice", "devinette", "too_many_attempts")
+        .await;
+    // Alice, at home, still logs in with her password.
+    let mut home = server.client_from([127, 0, 0, 2].into()).await;
+    let entered = home
+        .enter_once_free(json!({
+            "type": "enter", "protocol": 1, "nickname": "Alice", "password": PASSWORD,
+        }))
+        .await;
+    assert!(
+        matches!(&entered, Event::Entered { you, .. } if you.member),
+        "{entered:?}"
+    );
+    // Guessing spread over addresses meets the slower limit.
+    for source in 3..=5 {
+        let mut elsewhere = server.client_from([127, 0, 0, source].into()).await;
+        elsewhere
+            .login_refused("Alice", "devinette", "wrong_password")
+            .await;
+    }
+    let mut late = server.client_from([127, 0, 0, 6].into()).await;
+    late.login_refused("Alice", PASSWORD, "too_many_attempts")
+        .await;
+    server.shutdown().await;
+}
+
+/// Regression (issue 11, item 9): trying names that have no account counts
+/// against the address like wrong passwords do.
+#[tokio::test]
+async fn names_without_an_account_are_throttled_per_address() {
+    let server = cheap_hashing_server_with(|config| {
+        config.accounts.max_failed_logins_per_ip = 5;
+    })
+    .await;
+    let mut prober = server.client().await;
+    for n in 0..5 {
+        prober
+            .login_refused(&format!("Inconnu{n}"), "x", "account_not_found")
+            .await;
+    }
+    let locked = prober
+        .login_refused("Inconnu9", "x", "too_many_attempts")
+        .await;
+    let Event::Error(error) = locked else {
+        unreachable!()
+    };
+    assert!(error.retry_after_ms.is_some());
+    // Another address is not concerned.
+    let mut other = server.client_from([127, 0, 0, 2].into()).await;
+    other
+        .login_refused("Inconnu9", "x", "account_not_found")
+        .await;
     server.shutdown().await;
 }
 

@@ -138,6 +138,35 @@ async fn twenty_bad_frames_in_a_row_close_the_connection_with_a_reason() {
     server.shutdown().await;
 }
 
+/// Regression (issue 11, item 10): in one burst, the answers to the first
+/// nineteen bad frames are written before the connection closes.
+#[tokio::test]
+async fn twenty_bad_frames_in_one_burst_get_their_errors_before_the_close() {
+    let server = TestServer::start().await;
+    let mut alice = server.guest("Alice", 25).await;
+    alice.send_burst(&vec!["garbage".to_owned(); 20]).await;
+    let mut errors = 0;
+    let closing = loop {
+        match alice.next_text().await {
+            None => break None,
+            Some(text) => match serde_json::from_str::<Event>(&text) {
+                Ok(Event::Error(error)) => {
+                    assert_eq!(error.code, tchatche_protocol::ErrorCode::BadJson);
+                    errors += 1;
+                }
+                Ok(Event::Closing { reason, .. }) => break Some(reason),
+                other => panic!("unexpected {other:?}"),
+            },
+        }
+    };
+    assert_eq!(errors, 19);
+    assert_eq!(
+        closing,
+        Some(tchatche_protocol::ErrorCode::TooManyBadFrames)
+    );
+    server.shutdown().await;
+}
+
 #[tokio::test]
 async fn a_broken_frame_format_closes_with_a_protocol_error() {
     let server = TestServer::start().await;

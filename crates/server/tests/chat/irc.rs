@@ -866,3 +866,177 @@ async fn replies_come_in_the_order_of_the_commands() {
     assert!(lines[position(" 324 ")].contains("+nt"));
     server.shutdown().await;
 }
+
+/// A test for [`IrcClient::pipeline`]: done once `count` labeled responses
+/// have come and the last batch has ended, or the server said ERROR.
+/// Looks at the newest line only, so that reading stays linear.
+fn labeled_answers(count: usize) -> impl FnMut(&[String]) -> bool {
+    let mut labeled = 0;
+    move |lines| {
+        let Some(last) = lines.last() else {
+            return false;
+        };
+        if last.starts_with('@')
+            && last
+                .split(' ')
+                .next()
+                .is_some_and(|tags| tags.contains("label="))
+        {
+            labeled += 1;
+        }
+        last.starts_with("ERROR") || (labeled == count && last.contains("BATCH -"))
+    }
+}
+
+/// The labels of the labeled responses among `lines`, in order.
+fn labels(lines: &[String]) -> Vec<String> {
+    lines
+        .iter()
+        .filter_map(|line| {
+            let tags = line.strip_prefix('@')?.split(' ').next()?;
+            tags.split(';')
+                .find_map(|tag| tag.strip_prefix("label="))
+                .map(str::to_owned)
+        })
+        .collect()
+}
+
+/// Regression (issue 11, item 4): lines sent in one write are handled in
+/// order however many there are; the gateway stops reading the socket
+/// while a command waits for the hub rather than skipping the queue.
+#[tokio::test]
+async fn pipelined_lines_keep_their_order() {
+    let server = TestServer::start().await;
+    let mut alice = server.irc_user("Alice", "25 F 75").await;
+    let mut bob = server.irc_user("Bob", "30 H 69").await;
+    for client in [&mut alice, &mut bob] {
+        client.send("JOIN #paris").await;
+        client.numeric("366").await;
+    }
+    let burst: String = (0..300)
+        .map(|n| format!("PRIVMSG #paris :m{n}\r\n"))
+        .collect();
+    alice.send_bytes(burst.as_bytes()).await;
+    let mut bodies = Vec::new();
+    while bodies.len() < 300 {
+        let line = bob
+            .expect("a message", |l| l.contains("PRIVMSG #paris :m"))
+            .await;
+        bodies.push(line.rsplit(':').next().unwrap_or_default().to_owned());
+    }
+    let expected: Vec<String> = (0..300).map(|n| format!("m{n}")).collect();
+    assert_eq!(bodies, expected);
+
+    // Labeled queries in one write: their answers come back in order.
+    alice.send("CAP REQ :labeled-response batch").await;
+    alice.expect("ACK", |l| l.contains(" ACK ")).await;
+    let burst: String = (0..300)
+        .map(|n| format!("@label=w{n} WHOIS Bob\r\n"))
+        .collect();
+    let lines = alice.pipeline(burst.as_bytes(), labeled_answers(300)).await;
+    let expected: Vec<String> = (0..300).map(|n| format!("w{n}")).collect();
+    assert_eq!(labels(&lines), expected);
+    server.shutdown().await;
+}
+
+/// Regression (issue 11, item 5): a client that pipelines thousands of
+/// commands is slowed down and answered, not dropped without a word.
+#[tokio::test]
+async fn thousands_of_pipelined_commands_are_all_answered() {
+    let server = TestServer::start().await;
+    let mut alice = server.irc_user("Alice", "25 F 75").await;
+    let _bob = server.irc_user("Bob", "30 H 69").await;
+    alice.send("CAP REQ :labeled-response batch").await;
+    alice.expect("ACK", |l| l.contains(" ACK ")).await;
+    let burst: String = (0..3000)
+        .map(|n| format!("@label=w{n} WHOIS Bob\r\n"))
+        .collect();
+    let lines = alice
+        .pipeline(burst.as_bytes(), labeled_answers(3000))
+        .await;
+    assert!(
+        lines.iter().all(|l| !l.starts_with("ERROR")),
+        "{:?}",
+        lines.iter().find(|l| l.starts_with("ERROR"))
+    );
+    let expected: Vec<String> = (0..3000).map(|n| format!("w{n}")).collect();
+    assert_eq!(labels(&lines), expected);
+    // Still connected, and still answering.
+    alice.send("PING :encore").await;
+    alice.expect("the PONG", |l| l.contains("PONG")).await;
+    server.shutdown().await;
+}
+
+/// Regression (issue 11, item 6): many clients joining a channel that does
+/// not exist yet all end up in it: the hub creates and joins in one step.
+#[tokio::test]
+async fn clients_joining_a_new_channel_at_once_all_get_in() {
+    let server = TestServer::start().await;
+    let mut clients = Vec::new();
+    for n in 0..50 {
+        clients.push(server.irc_user(&format!("Nouveau{n}"), "25 F 75").await);
+    }
+    for client in &mut clients {
+        client.send("JOIN #idle7").await;
+    }
+    for client in &mut clients {
+        let nick = client.nick.clone();
+        let answer = client
+            .expect("the JOIN or a refusal", |l| {
+                l.starts_with(&format!(":{nick}!")) && l.contains(" JOIN ") || l.contains(" 403 ")
+            })
+            .await;
+        assert!(answer.contains("JOIN #idle7"), "{nick}: {answer}");
+    }
+    // The web's `join` with `create` works the same way.
+    let mut web = Vec::new();
+    for n in 0..10 {
+        web.push(server.guest(&format!("Toile{n}"), 30).await);
+    }
+    let mut sent = Vec::new();
+    for client in &mut web {
+        sent.push(
+            client
+                .send(json!({"type": "join", "room": "neuf", "create": true}))
+                .await,
+        );
+    }
+    for (client, req) in web.iter_mut().zip(sent) {
+        let reply = client
+            .expect("the reply", |event| event.req() == Some(req))
+            .await;
+        assert!(
+            matches!(&reply, Event::Joined { room, .. } if room.slug == "neuf"),
+            "{reply:?}"
+        );
+    }
+    // Without `create`, a missing room stays missing.
+    let reply = web[0]
+        .request(json!({"type": "join", "room": "absent"}))
+        .await;
+    assert_eq!(crate::support::error_code(&reply), "room_not_found");
+    server.shutdown().await;
+}
+
+/// Regression (issue 11, item 11): numerics keep their parameters in place,
+/// and a line without a command is said to be one.
+#[tokio::test]
+async fn an_unknown_invitee_and_a_line_without_a_command_are_answered_precisely() {
+    let server = TestServer::start().await;
+    let mut alice = server.irc_user("Alice", "25 F 75").await;
+    alice.send("JOIN #paris").await;
+    alice.numeric("366").await;
+    alice.send("INVITE Personne #paris").await;
+    let refusal = alice.numeric("401").await;
+    assert_eq!(
+        refusal,
+        ":tchatche 401 Alice Personne :No such nick/channel"
+    );
+    alice.send("@a=b").await;
+    let fail = alice.expect("the FAIL", |l| l.contains("FAIL")).await;
+    assert!(
+        fail.starts_with(":tchatche FAIL * INVALID_MESSAGE "),
+        "{fail}"
+    );
+    server.shutdown().await;
+}

@@ -518,16 +518,196 @@ async fn a_web_guest_is_warned_then_banned_with_their_address() {
         troll.expect_close_frame().await,
         (Some("banned".to_owned()), Some(1008))
     );
-    assert_eq!(bystander.expect_closed().await.as_deref(), Some("banned"));
-    let mut again = server.client().await;
+    // The bystander shares the address only: their statement says so and
+    // names neither Troll nor the reason given for Troll.
+    match bystander
+        .expect("the statement", |e| matches!(e, Event::Sanctioned(_)))
+        .await
+    {
+        Event::Sanctioned(notice) => {
+            assert!(notice.address && notice.reason.is_empty(), "{notice:?}");
+            assert_eq!(notice.kind, SanctionKind::Ban);
+        }
+        _ => unreachable!(),
+    }
     assert_eq!(
-        error_code(&again.enter("Autrenom", 30, "femme", "13").await),
-        "banned"
+        bystander.expect_closed().await.as_deref(),
+        Some("address_banned")
     );
+    let mut again = server.client().await;
+    let refused = again.enter("Autrenom", 30, "femme", "13").await;
+    assert_eq!(error_code(&refused), "address_banned");
+    let Event::Error(refused) = refused else {
+        unreachable!()
+    };
+    assert_eq!(refused.detail, None, "the reason is Troll's: not shown");
+    assert!(refused.retry_after_ms.is_some());
     // Staff still work from the same address.
     let pong = gardien.request(json!({"type": "ping"})).await;
     assert!(matches!(pong, Event::Pong { .. }));
     let vigie = server.logged_in("Vigie", PASSWORD).await;
     drop(vigie);
+    server.shutdown().await;
+}
+
+/// Regression (issue 11, item 1): staff are adults. A member of the teen
+/// band named in `[staff]` gets no role, so no staff path (wallops,
+/// sanctions) ever joins the bands.
+#[tokio::test]
+async fn a_teen_member_listed_as_staff_enters_as_an_ordinary_member() {
+    let server = cheap_hashing_server().await;
+    for (nick, age) in [("Ado", 16), ("Gardien", 40)] {
+        let (client, _) = server.member(nick, age, PASSWORD).await;
+        drop(client);
+    }
+    let server = server
+        .restart_with(|config| {
+            config.staff.moderators = vec!["Ado".into()];
+            config.staff.administrators = vec!["Gardien".into()];
+        })
+        .await;
+    let mut ado = server.logged_in("Ado", PASSWORD).await;
+    let mut gardien = server.logged_in("Gardien", PASSWORD).await;
+    let whoami = ado.request(json!({"type": "whois", "nick": "Ado"})).await;
+    assert!(
+        matches!(&whoami, Event::UserInfo { user, .. } if user.staff.is_none()),
+        "{whoami:?}"
+    );
+    assert_eq!(
+        error_code(
+            &ado.request(json!({"type": "wallops", "text": "coucou"}))
+                .await
+        ),
+        "not_staff"
+    );
+    assert_eq!(
+        error_code(
+            &ado.request(
+                json!({"type": "sanction", "nick": "Gardien", "kind": "warning",
+                               "reason": "test"})
+            )
+            .await
+        ),
+        "not_staff"
+    );
+    // The adult administrator's wallops reach no teen.
+    let reply = gardien
+        .request(json!({"type": "wallops", "text": "Raid sur #paris"}))
+        .await;
+    assert!(matches!(reply, Event::Ok { .. }), "{reply:?}");
+    ado.assert_none_before_pong("an adult's wallops", |event| {
+        matches!(event, Event::Wallops { .. })
+    })
+    .await;
+    // Over IRC too: no 381, and WALLOPS is refused.
+    drop(ado);
+    let mut irc_ado = irc_member(&server, "Ado").await;
+    irc_ado.send("WALLOPS :coucou").await;
+    let lines = irc_ado.lines_before_sync().await;
+    assert!(
+        lines.iter().all(|line| !line.contains(" 381 ")),
+        "{lines:?}"
+    );
+    assert!(lines.iter().any(|line| line.contains(" 481 ")), "{lines:?}");
+    server.shutdown().await;
+}
+
+/// Regression (issue 11, item 2): staff act on both bands, and what a
+/// sanction answers does not depend on the band of the person; the audit
+/// log says when staff acted on a teen.
+#[tokio::test]
+async fn a_sanction_answers_the_same_for_either_band_and_the_log_names_the_band() {
+    let server = staff_server().await;
+    let mut vigie = server.logged_in("Vigie", PASSWORD).await;
+    let teen = server.guest("Lycee", 16).await;
+    let adult = server.guest("Adulte", 30).await;
+    for nick in ["Lycee", "Adulte"] {
+        let recorded = vigie
+            .request(json!({"type": "sanction", "nick": nick, "kind": "warning",
+                           "reason": "Rappel des règles"}))
+            .await;
+        assert!(
+            matches!(recorded, Event::SanctionRecorded { online: true, .. }),
+            "{nick}: {recorded:?}"
+        );
+    }
+    drop((vigie, teen, adult));
+    let data_dir = server.shutdown_keeping_data().await;
+    let log = audited(data_dir.path()).await;
+    assert!(log[0].detail.contains("band teen"), "{:?}", log[0]);
+    assert!(log[1].detail.contains("band adult"), "{:?}", log[1]);
+}
+
+/// Regression (issue 11, item 3): an address sanction binds everyone on
+/// the address, in both bands, but tells the others only that their
+/// address is restricted: never whom it is about, nor the reason staff
+/// wrote (which names that person).
+#[tokio::test]
+async fn an_address_sanction_names_nobody_to_the_others_on_the_address() {
+    let server = staff_server().await;
+    let mut gardien = server.logged_in("Gardien", PASSWORD).await;
+    let mut relou = server.guest("Relou", 35).await;
+    let mut teen = server.guest("Collegien", 15).await;
+    teen.join("paris").await;
+    let mut teen_irc = server.irc_user("Lyceenne", "16 F 75").await;
+
+    sanction(
+        &mut gardien,
+        json!({"type": "sanction", "nick": "Relou", "kind": "mute", "duration_secs": 600,
+               "reason": "Relou : insultes dans #paris", "address": true}),
+    )
+    .await;
+    // The person sanctioned reads the reason.
+    match relou
+        .expect("the statement", |e| matches!(e, Event::Sanctioned(_)))
+        .await
+    {
+        Event::Sanctioned(notice) => {
+            assert!(!notice.address);
+            assert_eq!(notice.reason, "Relou : insultes dans #paris");
+        }
+        _ => unreachable!(),
+    }
+    // The teen on the same address: restricted, told so, named nobody.
+    match teen
+        .expect("the statement", |e| matches!(e, Event::Sanctioned(_)))
+        .await
+    {
+        Event::Sanctioned(notice) => {
+            assert!(notice.address, "{notice:?}");
+            assert_eq!(notice.reason, "");
+            assert!(notice.until.is_some());
+            assert_eq!(notice.kind, SanctionKind::Mute);
+        }
+        _ => unreachable!(),
+    }
+    let refused = teen
+        .request(json!({"type": "say", "room": "paris", "body": "coucou"}))
+        .await;
+    assert_eq!(error_code(&refused), "address_muted");
+    let Event::Error(refused) = refused else {
+        unreachable!()
+    };
+    assert!(!format!("{refused:?}").contains("Relou"), "{refused:?}");
+    assert!(refused.retry_after_ms.is_some());
+    // Over IRC: the statement names nobody either.
+    let notices = teen_irc
+        .expect("the statement", |l| {
+            l.contains(" NOTICE ") && l.contains("Moderation, sanction")
+        })
+        .await;
+    assert!(
+        notices.contains("the address you connect from is restricted"),
+        "{notices}"
+    );
+    let lines = teen_irc.lines_before_sync().await;
+    assert!(
+        lines
+            .iter()
+            .chain([&notices])
+            .all(|line| !line.contains("Relou")),
+        "{lines:?}"
+    );
+    drop((gardien, relou, teen, teen_irc));
     server.shutdown().await;
 }

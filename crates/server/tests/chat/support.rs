@@ -140,12 +140,28 @@ impl TestServer {
     pub async fn client_with_small_buffer(&self) -> Client {
         let socket = tokio::net::TcpSocket::new_v4().unwrap();
         socket.set_recv_buffer_size(4096).unwrap();
+        self.client_on(socket).await
+    }
+
+    /// A client connected through `socket`, set up as the caller wants.
+    async fn client_on(&self, socket: tokio::net::TcpSocket) -> Client {
         let stream = socket.connect(self.http_addr()).await.unwrap();
         let (socket, _) =
             tokio_tungstenite::client_async(self.url(), MaybeTlsStream::Plain(stream))
                 .await
                 .expect("connects");
         Client::welcomed(socket).await
+    }
+
+    /// A connected client whose connection comes from `source`, another
+    /// loopback address (127.0.0.2, …): a second household, as the server
+    /// sees it.
+    pub async fn client_from(&self, source: std::net::Ipv4Addr) -> Client {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket
+            .bind(std::net::SocketAddr::from((source, 0)))
+            .expect("a loopback source address");
+        self.client_on(socket).await
     }
 
     /// A guest who entered with this nickname and age (homme, Paris).
@@ -262,6 +278,17 @@ impl Client {
             .expect("send");
     }
 
+    /// Sends these text frames in one socket write.
+    pub async fn send_burst(&mut self, texts: &[String]) {
+        for text in texts {
+            self.socket
+                .feed(Message::text(text.clone()))
+                .await
+                .expect("queue");
+        }
+        self.socket.flush().await.expect("send");
+    }
+
     pub async fn send_message(&mut self, message: Message) {
         self.socket.send(message).await.expect("send");
     }
@@ -367,6 +394,16 @@ impl Client {
                 "{command}: the nickname stayed taken"
             );
         }
+    }
+
+    /// Tries `password` for the member `account` with `authenticate`; the
+    /// answer must be a refusal with `code`.
+    pub async fn login_refused(&mut self, account: &str, password: &str, code: &str) -> Event {
+        self.refused(
+            json!({"type": "authenticate", "account": account, "password": password}),
+            code,
+        )
+        .await
     }
 
     /// Enters with a member's nickname and password (no profile).
@@ -561,6 +598,47 @@ impl IrcClient {
             }
             self.seen.push_back(line);
         }
+    }
+
+    /// Writes `bytes` in one write while reading what comes back (a client
+    /// that pipelines must read too, or both sides' buffers fill), until
+    /// `done` says the lines read so far are enough; returns them.
+    pub async fn pipeline(
+        &mut self,
+        bytes: &[u8],
+        mut done: impl FnMut(&[String]) -> bool,
+    ) -> Vec<String> {
+        use tokio::io::AsyncWriteExt;
+        let mut read: Vec<String> = self.seen.drain(..).collect();
+        let write = async {
+            self.write.write_all(bytes).await.expect("IRC send");
+        };
+        let lines = &mut self.lines;
+        let nick = &self.nick;
+        let reading = async {
+            while !done(&read) {
+                let line = tokio::time::timeout(WAIT, lines.next_line())
+                    .await
+                    .unwrap_or_else(|_| {
+                        panic!(
+                            "{nick}: timed out after {} lines; last {:?}",
+                            read.len(),
+                            read.last()
+                        )
+                    })
+                    .expect("IRC read")
+                    .unwrap_or_else(|| {
+                        panic!(
+                            "{nick}: closed after {} lines: {:?}",
+                            read.len(),
+                            read.last()
+                        )
+                    });
+                read.push(line);
+            }
+        };
+        tokio::join!(write, reading);
+        read
     }
 
     /// Waits for a numeric reply (`001`, `433`…).

@@ -236,6 +236,12 @@ export const en: Record<MessageKey, string> = {
   'sanction.lead_mute': 'You can still read the rooms, but you cannot send messages, in rooms or in private, until the sanction ends.',
   'sanction.lead_kick': 'You were disconnected from the chat. You may come back right away.',
   'sanction.lead_ban': 'You were disconnected and you cannot enter the chat.',
+  'sanction.title_address_mute': 'Your connection’s address is restricted',
+  'sanction.title_address_ban': 'Your connection’s address is banned',
+  'sanction.lead_address_mute':
+    'Moderators sanctioned someone who connects from the same address as you (a household, a school, a mobile carrier). Until the sanction ends you can read the rooms but not send messages. If it is not about you, you may appeal.',
+  'sanction.lead_address_ban':
+    'Moderators sanctioned someone who connects from the same address as you (a household, a school, a mobile carrier). Until the sanction ends nobody can enter the chat from this address. If it is not about you, you may appeal.',
   'sanction.reason': 'Reason',
   'sanction.end': 'End of the sanction',
   'sanction.for_good': 'For good',
@@ -245,6 +251,7 @@ export const en: Record<MessageKey, string> = {
   'sanction.come_back': 'Come back to the chat',
   'sanction.kicked': 'Moderators removed you from the chat.',
   'sanction.muted_until': 'Moderators muted you until {time}: your messages cannot be sent until then.',
+  'sanction.address_muted_until': 'Your connection’s address is restricted until {time}: your messages cannot be sent until then.',
 
   'error.offline': 'You are offline for the moment.',
 };

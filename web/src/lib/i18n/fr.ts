@@ -235,6 +235,12 @@ export const fr = {
   'sanction.lead_mute': "Vous pouvez toujours lire les salons, mais vous ne pouvez plus envoyer de message, ni dans les salons ni en privé, jusqu'à la fin de la sanction.",
   'sanction.lead_kick': 'Vous avez été déconnecté du chat. Vous pouvez revenir dès maintenant.',
   'sanction.lead_ban': 'Vous avez été déconnecté et vous ne pouvez plus entrer dans le chat.',
+  'sanction.title_address_mute': 'Votre adresse de connexion est restreinte',
+  'sanction.title_address_ban': 'Votre adresse de connexion est bannie',
+  'sanction.lead_address_mute':
+    "La modération a sanctionné une personne qui se connecte depuis la même adresse que vous (un foyer, un établissement, un opérateur mobile). Jusqu'à la fin de la sanction, vous pouvez lire les salons mais pas envoyer de message. Si cela ne vous concerne pas, vous pouvez contester.",
+  'sanction.lead_address_ban':
+    "La modération a sanctionné une personne qui se connecte depuis la même adresse que vous (un foyer, un établissement, un opérateur mobile). Jusqu'à la fin de la sanction, personne ne peut entrer dans le chat depuis cette adresse. Si cela ne vous concerne pas, vous pouvez contester.",
   'sanction.reason': 'Motif',
   'sanction.end': 'Fin de la sanction',
   'sanction.for_good': 'Définitivement',
@@ -244,6 +250,8 @@ export const fr = {
   'sanction.come_back': 'Revenir dans le chat',
   'sanction.kicked': 'La modération vous a fait sortir du chat.',
   'sanction.muted_until': "La modération vous a rendu muet jusqu'à {time} : vos messages ne peuvent pas partir d'ici là.",
+  'sanction.address_muted_until':
+    "Votre adresse de connexion est restreinte jusqu'à {time} : vos messages ne peuvent pas partir d'ici là.",
 
   'error.offline': 'Vous êtes hors ligne pour le moment.',
 } as const;

@@ -53,7 +53,14 @@ room: string,
 /**
  * The room's key, when it has one.
  */
-key?: string, } | { "type": "leave", 
+key?: string, 
+/**
+ * When no room of my band has this name: create it (as
+ * `create_room` would, with `room` as its name) and join it, in
+ * one step, so that people joining a new room at once all end up
+ * in it. Default false: `room_not_found`.
+ */
+create?: boolean, } | { "type": "leave", 
 /**
  * Room slug.
  */

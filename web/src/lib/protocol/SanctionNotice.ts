@@ -16,7 +16,8 @@ id: SanctionId,
  */
 kind: SanctionKind, 
 /**
- * Why, in the moderator's words (the rule broken and the facts).
+ * Why, in the moderator's words (the rule broken and the facts);
+ * empty when `address` is true.
  */
 reason: string, 
 /**
@@ -24,6 +25,13 @@ reason: string,
  * warning, a kick or a ban for good.
  */
 until?: number, 
+/**
+ * True when the sanction binds me only because I connect from the
+ * address of someone sanctioned (a shared household, school or mobile
+ * carrier): my connection's address is restricted. Such a statement
+ * names neither that person nor the reason given for them.
+ */
+address: boolean, 
 /**
  * How to appeal (the instance's contact), once per sanction.
  */

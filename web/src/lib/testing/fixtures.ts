@@ -1,6 +1,8 @@
 // Protocol objects for unit tests, with defaults that tests override.
 
 import type { DirectMessage } from '../protocol/DirectMessage';
+import type { ErrorCode } from '../protocol/ErrorCode';
+import type { Event } from '../protocol/Event';
 import type { RoomFlags } from '../protocol/RoomFlags';
 import type { RoomMessage } from '../protocol/RoomMessage';
 import type { RoomSummary } from '../protocol/RoomSummary';
@@ -52,7 +54,15 @@ export function sanctionNotice(id: string, kind: SanctionKind, extra: Partial<Sa
     id,
     kind,
     reason: 'Insultes répétées dans #paris (règle 2 : respect)',
+    address: false,
     appeal: 'Pour contester, écrivez à moderation@example.org en citant le numéro de la sanction.',
     ...extra,
   };
 }
+
+/** An `error` event with stand-in texts (`fr:<code>`, `en:<code>`). */
+export function errorEvent(req: number | undefined, code: ErrorCode, extra: Partial<ErrorEventFields> = {}): Event {
+  return { type: 'error', req, code, message_fr: `fr:${code}`, message_en: `en:${code}`, ...extra };
+}
+
+type ErrorEventFields = Omit<Extract<Event, { type: 'error' }>, 'type'>;
