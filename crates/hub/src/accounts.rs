@@ -23,7 +23,8 @@ use crate::credentials::{
 };
 use crate::ids::now_ms;
 use crate::outbox::Outgoing;
-use crate::state::{Admission, Hub, Outcome, refuse};
+use crate::session::Admission;
+use crate::state::{Hub, Outcome, refuse};
 use crate::throttle::{LoginLimits, LoginThrottle};
 use crate::work::{Done, DoneSender};
 
@@ -136,6 +137,21 @@ pub(crate) struct Credentials {
     pub member_keys: std::collections::HashSet<String>,
     /// The failed-login throttles.
     pub throttle: LoginThrottle,
+    /// Logins under way or just done, by session: only sessions that tried
+    /// one carry an entry.
+    logins: std::collections::HashMap<UserId, Login>,
+}
+
+/// What a session's login left to remember.
+#[derive(Default)]
+struct Login {
+    /// The account `authenticate` proved, until `enter` uses it.
+    authenticated: Option<Box<StoredAccount>>,
+    /// Entered with a recovery code: may set a new password without the old.
+    recovered: bool,
+    /// The nickname whose password this session's job is testing, counted
+    /// by the failed-login throttle until the outcome settles it.
+    attempt: Option<String>,
 }
 
 impl Credentials {
@@ -161,8 +177,37 @@ impl Credentials {
                 per_address: settings.max_failed_logins_per_ip,
                 window: settings.failed_login_window,
             }),
+            logins: std::collections::HashMap::new(),
         };
         Ok(credentials)
+    }
+
+    /// Whether `authenticate` proved the account of `nick_key` for `id`.
+    pub fn proved(&self, id: UserId, nick_key: &str) -> bool {
+        self.logins
+            .get(&id)
+            .and_then(|login| login.authenticated.as_ref())
+            .is_some_and(|account| account.nick_key == nick_key)
+    }
+
+    /// The account `authenticate` proved for `id`, for `enter` to use.
+    pub fn take_proved(&mut self, id: UserId) -> Option<Box<StoredAccount>> {
+        self.logins.get_mut(&id)?.authenticated.take()
+    }
+
+    /// Whether `id` entered with a recovery code (and has not set a new
+    /// password since).
+    fn recovered(&self, id: UserId) -> bool {
+        self.logins.get(&id).is_some_and(|login| login.recovered)
+    }
+
+    fn login(&mut self, id: UserId) -> &mut Login {
+        self.logins.entry(id).or_default()
+    }
+
+    /// `id` left: what their login left goes.
+    pub fn forget(&mut self, id: UserId) {
+        self.logins.remove(&id);
     }
 
     /// Runs `job` on its own task with a hashing permit and sends its
@@ -309,7 +354,7 @@ impl Hub {
     /// ([`Hub::settle_attempt`]), so that many attempts at once cannot slip
     /// past the limit.
     fn claim_attempt(&mut self, id: UserId, req: Option<u32>, nick_key: &str) -> Outcome {
-        let Some(session) = self.sessions.get_mut(&id) else {
+        let Some(session) = self.sessions.get(&id) else {
             return Ok(());
         };
         let address = session.info.peer.ip();
@@ -317,20 +362,20 @@ impl Hub {
             .throttle
             .claim(nick_key, address, Instant::now())
             .map_err(|wait| too_many_attempts(req, wait))?;
-        session.attempt = Some(nick_key.to_owned());
+        self.credentials.login(id).attempt = Some(nick_key.to_owned());
         Ok(())
     }
 
     /// Settles the attempt a job's outcome answers (see
     /// [`LoginThrottle::settle`]).
     fn settle_attempt(&mut self, id: UserId, verdict: Attempt) {
-        let Some(session) = self.sessions.get_mut(&id) else {
-            return;
-        };
-        let Some(nick_key) = session.attempt.take() else {
+        let Some(session) = self.sessions.get(&id) else {
             return;
         };
         let address = session.info.peer.ip();
+        let Some(nick_key) = self.credentials.login(id).attempt.take() else {
+            return;
+        };
         self.credentials.throttle.settle(
             &nick_key,
             address,
@@ -495,7 +540,7 @@ impl Hub {
         current: Option<String>,
         new_password: String,
     ) -> Outcome {
-        let recovered = self.sessions.get(&id).is_some_and(|s| s.recovered);
+        let recovered = self.credentials.recovered(id);
         let person = self.person(id, req)?;
         if person.account.is_none() {
             return Err(refuse(req, ErrorCode::NotMember));
@@ -566,7 +611,7 @@ impl Hub {
         if let Err(error) = self.apply_outcome(id, req, outcome) {
             self.send(id, Event::Error(error));
         }
-        self.close_pending();
+        self.settle();
         self.resume_parked(id);
     }
 
@@ -588,9 +633,7 @@ impl Hub {
                     LoginPurpose::Enter => self.admit_member(id, req, account, recovered),
                     LoginPurpose::Authenticate => {
                         let name = account.nick.clone();
-                        if let Some(session) = self.sessions.get_mut(&id) {
-                            session.authenticated = Some(Box::new(account));
-                        }
+                        self.credentials.login(id).authenticated = Some(Box::new(account));
                         self.send(id, Event::Authenticated { req, account: name });
                         Ok(())
                     }
@@ -618,9 +661,7 @@ impl Hub {
             }
             JobOutcome::PasswordChanged(result) => {
                 result.map_err(failed)?;
-                if let Some(session) = self.sessions.get_mut(&id) {
-                    session.recovered = false;
-                }
+                self.credentials.login(id).recovered = false;
                 self.send(id, Event::Ok { req });
                 Ok(())
             }
@@ -629,10 +670,7 @@ impl Hub {
                 result.map_err(failed)?;
                 self.credentials.member_keys.remove(&nick_key);
                 self.person_mut(id, req)?.account = None;
-                if let Some(session) = self.sessions.get_mut(&id) {
-                    session.recovered = false;
-                    session.authenticated = None;
-                }
+                self.credentials.forget(id);
                 tracing::info!(user = %id, "account deleted");
                 self.send(id, Event::Ok { req });
                 self.tell_account_change(id, false);
@@ -673,9 +711,10 @@ impl Hub {
                 account: Some(account.id),
             },
         )?;
-        if let Some(session) = self.sessions.get_mut(&id) {
-            session.recovered = recovered;
-            session.authenticated = None;
+        // Only a recovery-code login leaves something to remember.
+        self.credentials.forget(id);
+        if recovered {
+            self.credentials.login(id).recovered = true;
         }
         Ok(())
     }
@@ -689,8 +728,11 @@ impl Hub {
         let band = person.band;
         let rooms = person.rooms.clone();
         let user = person.author(id);
-        let frame = Outgoing::new(Event::AccountChanged { user, member });
-        self.fan_out_to_peers(id, band, &rooms, &frame, true);
+        let peers = self.peers(id, band, &rooms, true);
+        self.effects.deliver(
+            crate::effects::Recipients::Queues(peers),
+            Outgoing::new(Event::AccountChanged { user, member }),
+        );
     }
 }
 

@@ -10,8 +10,10 @@ use tchatche_safety::nickname::NicknameRefusal;
 use tokio::time::Instant;
 
 use crate::accounts::{LoginPurpose, Secret};
+use crate::effects::Recipients;
 use crate::outbox::Outgoing;
-use crate::state::{Admission, Hub, Outcome, Person, fan_out, refuse};
+use crate::session::{Admission, Person};
+use crate::state::{Hub, Outcome, refuse};
 
 /// Oldest plausible age.
 const MAX_AGE: u32 = 99;
@@ -42,19 +44,11 @@ impl Hub {
         };
 
         // Members: proved by `authenticate`, or by what comes with `enter`.
-        let proved = session
-            .authenticated
-            .as_ref()
-            .is_some_and(|account| account.nick_key == nick_key);
-        if proved {
-            if self.nicknames.contains_key(&nick_key) {
+        if self.credentials.proved(id, &nick_key) {
+            if self.sessions.nicknames.contains_key(&nick_key) {
                 return Err(refuse(req, ErrorCode::NicknameTaken));
             }
-            let account = self
-                .sessions
-                .get_mut(&id)
-                .and_then(|session| session.authenticated.take());
-            if let Some(account) = account {
+            if let Some(account) = self.credentials.take_proved(id) {
                 return self.admit_member(id, req, *account, false);
             }
         }
@@ -64,7 +58,7 @@ impl Hub {
             _ => None,
         };
         if let Some(secret) = secret {
-            if self.nicknames.contains_key(&nick_key) {
+            if self.sessions.nicknames.contains_key(&nick_key) {
                 return Err(refuse(req, ErrorCode::NicknameTaken));
             }
             return self.start_login(id, req, nick_key, secret, LoginPurpose::Enter);
@@ -111,7 +105,7 @@ impl Hub {
         if session.person.is_some() {
             return Err(refuse(req, ErrorCode::AlreadyEntered));
         }
-        if self.nicknames.contains_key(&admission.nick_key) {
+        if self.sessions.nicknames.contains_key(&admission.nick_key) {
             return Err(refuse(req, ErrorCode::NicknameTaken));
         }
         let band = Band::for_age(admission.age);
@@ -121,7 +115,7 @@ impl Hub {
             .account
             .filter(|_| band == Band::Adult)
             .and_then(|_| self.settings.staff.get(&admission.nick_key).copied());
-        let address = crate::staff::sanctionable_address(staff, session);
+        let address = crate::sanctions::sanctionable_address(staff, session);
         self.entry_sanction_check(
             req,
             &admission.nick_key,
@@ -129,8 +123,7 @@ impl Hub {
             address,
         )?;
         let now_ms = crate::ids::now_ms();
-        let (muted_until_ms, muted_by_address) =
-            self.staff.mute_on(&admission.nick_key, address, now_ms);
+        let mute = self.sanctions.mute_on(&admission.nick_key, address, now_ms);
         let now = Instant::now().into_std();
         let nick_key = admission.nick_key;
         let person = Person {
@@ -143,14 +136,9 @@ impl Hub {
             rooms: Vec::new(),
             accepts: DmAcceptance::Everyone,
             last_active: now,
-            created_rooms: 0,
-            watching_presence: false,
-            conversations: std::collections::HashSet::new(),
             away: None,
             account: admission.account,
             staff,
-            muted_until_ms,
-            muted_by_address,
         };
         let you = person.summary(id, now);
         let outbox = session.outbox.clone();
@@ -165,7 +153,8 @@ impl Hub {
             transport = ?session.info.transport,
             "entered"
         );
-        self.nicknames.insert(nick_key, id);
+        self.sessions.nicknames.insert(nick_key, id);
+        self.sanctions.set_mute(id, mute);
         if staff.is_some() {
             self.staff.online.insert(id, outbox.clone());
         }
@@ -189,9 +178,10 @@ impl Hub {
             },
         );
 
-        let frame = Outgoing::new(Event::UserOnline { user: you });
-        let (state, to_close) = self.band_split(band);
-        fan_out(state.watchers.iter(), &frame, to_close);
+        self.effects.deliver(
+            Recipients::Watchers(band),
+            Outgoing::new(Event::UserOnline { user: you }),
+        );
         Ok(())
     }
 }

@@ -9,17 +9,26 @@
 //! path, and a total order of events that every client observes.
 
 mod accounts;
+mod conversations;
 pub mod credentials;
+mod effects;
 mod entry;
 mod handle;
 mod history;
 mod ids;
 mod outbox;
 mod people;
+mod relay;
+mod review;
 mod rooms;
+mod sanctions;
+mod session;
 mod settings;
+mod speech;
 mod staff;
 mod state;
+#[cfg(test)]
+mod testing;
 mod throttle;
 mod work;
 
@@ -80,15 +89,21 @@ pub async fn start(
     bus: Box<dyn BusLink>,
 ) -> Result<(HubHandle, JoinHandle<()>), StartError> {
     let settings = Arc::new(settings);
-    let hub = state::Hub::new(
-        Arc::clone(&settings),
-        stores.history,
-        history::HistoryWrites::new(stores.history_writer, stores.history_receipts),
-        stores.accounts,
-        stores.staff,
+    let hub = state::Hub::new(state::Beginning {
+        settings: Arc::clone(&settings),
+        store: stores.history,
+        history: history::HistoryWrites::new(stores.history_writer, stores.history_receipts),
+        accounts: stores.accounts,
+        staff: stores.staff,
         bus,
-    )
+    })
     .await?;
+    Ok(launch(hub))
+}
+
+/// Runs a hub on its own task; returns the handle transports use.
+fn launch(hub: state::Hub) -> (HubHandle, JoinHandle<()>) {
+    let settings = Arc::clone(&hub.settings);
     let (control_tx, control_rx) = mpsc::unbounded_channel();
     let (requests_tx, requests_rx) = mpsc::channel(REQUEST_QUEUE);
     let handle = HubHandle::new(
@@ -98,5 +113,5 @@ pub async fn start(
         settings.outbound_queue,
     );
     let task = tokio::spawn(hub.run(control_rx, requests_rx));
-    Ok((handle, task))
+    (handle, task)
 }

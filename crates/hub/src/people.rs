@@ -1,21 +1,20 @@
-//! People: the band's user list, presence, and private messages.
+//! People: the band's user list and search, `whois` and `whowas`, away
+//! messages, and who watches presence or the room directory.
 
-use tchatche_protocol::{
-    Department, DirectMessage, ErrorCode, ErrorEvent, Event, MessageId, UserId, UserQuery,
-};
-use tchatche_safety::{DmFacts, Verdict, assess_dm, may_see};
+use tchatche_protocol::{Department, ErrorCode, Event, UserId, UserQuery};
+use tchatche_safety::may_see;
 use tokio::time::Instant;
 
-use crate::ids::now_ms;
+use crate::effects::Recipients;
 use crate::outbox::Outgoing;
-use crate::state::{Hub, Outcome, Person, refuse, refuse_verdict};
+use crate::session::Person;
+use crate::speech::Speech;
+use crate::state::{Hub, Outcome, refuse};
 
 /// Page size when the client asks none.
 const DEFAULT_PAGE_SIZE: u32 = 50;
 /// Largest page size.
 const MAX_PAGE_SIZE: u32 = 200;
-/// Longest away message.
-const MAX_AWAY_CHARS: usize = 200;
 /// Most `whowas` entries returned.
 const MAX_WHOWAS: usize = 10;
 
@@ -90,11 +89,14 @@ impl Hub {
     }
 
     /// The person of `band` who has this nickname (folded as at entry).
-    fn find_by_nick(&self, band: tchatche_protocol::Band, nick: &str) -> Option<(UserId, &Person)> {
+    pub(crate) fn find_by_nick(
+        &self,
+        band: tchatche_protocol::Band,
+        nick: &str,
+    ) -> Option<(UserId, &Person)> {
         let key = tchatche_safety::nickname::nickname_key(nick);
-        self.nicknames
-            .get(&key)
-            .and_then(|other| Some((*other, self.sessions.get(other)?.person.as_ref()?)))
+        self.sessions
+            .by_nick_key(&key)
             .filter(|(_, person)| may_see(band, person.band))
     }
 
@@ -122,15 +124,12 @@ impl Hub {
         let message = message
             .map(|text| text.trim().to_owned())
             .filter(|text| !text.is_empty());
-        if message.is_some() {
-            self.may_express(id, req)?;
-        }
-        if message
-            .as_ref()
-            .is_some_and(|text| text.chars().count() > MAX_AWAY_CHARS)
-        {
-            return Err(refuse(req, ErrorCode::AwayTooLong));
-        }
+        // Coming back says nothing; an away message is said to everyone
+        // around.
+        let message = match message {
+            Some(text) => Some(self.speak(id, req, &Speech::Away, text)?.text),
+            None => None,
+        };
         let person = self.person_mut(id, req)?;
         person.away = message.clone();
         let band = person.band;
@@ -138,8 +137,11 @@ impl Hub {
         let user = person.author(id);
         self.send(id, Event::Ok { req });
         // Everyone sharing a room hears it once.
-        let frame = Outgoing::new(Event::Away { user, message });
-        self.fan_out_to_peers(id, band, &rooms, &frame, false);
+        let peers = self.peers(id, band, &rooms, false);
+        self.effects.deliver(
+            Recipients::Queues(peers),
+            Outgoing::new(Event::Away { user, message }),
+        );
         Ok(())
     }
 
@@ -167,7 +169,6 @@ impl Hub {
     }
 
     pub(crate) fn watch_presence(&mut self, id: UserId, req: Option<u32>, on: bool) -> Outcome {
-        self.person_mut(id, req)?.watching_presence = on;
         self.watch(id, req, on, |state| &mut state.watchers)
     }
 
@@ -183,7 +184,7 @@ impl Hub {
         req: Option<u32>,
         on: bool,
         list: fn(
-            &mut crate::state::BandState,
+            &mut crate::rooms::BandState,
         ) -> &mut std::collections::HashMap<UserId, crate::outbox::OutboxSender>,
     ) -> Outcome {
         let band = self.person(id, req)?.band;
@@ -198,125 +199,6 @@ impl Hub {
             }
         }
         self.send(id, Event::Ok { req });
-        Ok(())
-    }
-
-    /// The safety decision for a private message (or typing signal) from `id`
-    /// to `to`: the text to deliver (the body, or its masked form).
-    fn assess_private(
-        &self,
-        id: UserId,
-        req: Option<u32>,
-        to: UserId,
-        body: String,
-    ) -> Result<String, ErrorEvent> {
-        let sender = self.person(id, req)?;
-        if to == id {
-            return Err(refuse(req, ErrorCode::DmSelf));
-        }
-        let recipient = self
-            .sessions
-            .get(&to)
-            .and_then(|session| session.person.as_ref())
-            .ok_or_else(|| refuse(req, ErrorCode::UserNotFound))?;
-        match assess_dm(&DmFacts {
-            body: &body,
-            max_body_chars: self.settings.max_body_chars,
-            sender_muted: sender.muted(),
-            sender_band: sender.band,
-            recipient_band: recipient.band,
-            recipient_accepts: recipient.accepts,
-        }) {
-            Verdict::Deliver | Verdict::Flag => Ok(body),
-            Verdict::Mask(masked) => Ok(masked),
-            Verdict::Hold => Err(refuse(req, ErrorCode::MessageHeld)),
-            Verdict::Refuse { code, retry_after } => Err(refuse_verdict(req, code, retry_after)),
-        }
-    }
-
-    pub(crate) fn dm(&mut self, id: UserId, req: Option<u32>, to: UserId, body: String) -> Outcome {
-        let body = self.assess_private(id, req, to, body)?;
-        let (Ok(sender), Ok(recipient)) = (self.person(id, req), self.person(to, req)) else {
-            return Ok(());
-        };
-        let at = now_ms();
-        let from = sender.author(id);
-        let to_author = recipient.author(to);
-        let message = DirectMessage {
-            id: MessageId(self.ids.next(at)),
-            from,
-            to: to_author,
-            body,
-            at,
-        };
-        self.send(
-            id,
-            Event::Sent {
-                req,
-                id: message.id,
-            },
-        );
-        self.send(to, Event::Dm(message.clone()));
-        self.send(id, Event::Dm(message));
-        if let Ok(person) = self.person_mut(id, req) {
-            person.last_active = Instant::now().into_std();
-            person.conversations.insert(to);
-        }
-        if let Ok(person) = self.person_mut(to, req) {
-            person.conversations.insert(id);
-        }
-        Ok(())
-    }
-
-    /// A private message to a nickname: the recipient is found as `whois`
-    /// finds them, then everything is as for [`Hub::dm`].
-    pub(crate) fn dm_nick(
-        &mut self,
-        id: UserId,
-        req: Option<u32>,
-        nick: &str,
-        body: String,
-    ) -> Outcome {
-        let band = self.person(id, req)?.band;
-        let Some((to, _)) = self.find_by_nick(band, nick) else {
-            return Err(refuse(req, ErrorCode::UserNotFound));
-        };
-        self.dm(id, req, to, body)
-    }
-
-    pub(crate) fn dm_typing(&mut self, id: UserId, req: Option<u32>, to: UserId) -> Outcome {
-        // Typing reveals as much as a message: same decision, with a
-        // stand-in body since there is no text yet.
-        self.assess_private(id, req, to, ".".to_owned())?;
-        let user = self.person(id, req)?.author(id);
-        self.send(to, Event::DmTyping { user });
-        self.acknowledge(id, req);
-        Ok(())
-    }
-
-    pub(crate) fn dm_seen(
-        &mut self,
-        id: UserId,
-        req: Option<u32>,
-        with: UserId,
-        up_to: MessageId,
-    ) -> Outcome {
-        let reader = self.person(id, req)?;
-        let visible = self
-            .sessions
-            .get(&with)
-            .and_then(|session| session.person.as_ref())
-            .is_some_and(|other| may_see(reader.band, other.band));
-        if !visible {
-            return Err(refuse(req, ErrorCode::UserNotFound));
-        }
-        // "Seen" only goes back within a conversation that exists, so it is
-        // never a way to reach someone who refuses private messages.
-        if !reader.conversations.contains(&with) {
-            return Err(refuse(req, ErrorCode::NoConversation));
-        }
-        self.send(with, Event::DmSeen { by: id, up_to });
-        self.acknowledge(id, req);
         Ok(())
     }
 }

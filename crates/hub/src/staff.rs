@@ -1,29 +1,30 @@
-//! Site staff and site-wide sanctions: who holds a staff role, the mutes
-//! and bans in force, and how staff actions are applied and recorded.
+//! Site staff: who holds a staff role, who of them is online, `wallops`
+//! between them, and the staff writer task that records every staff action
+//! (sanctions, lifts, audit entries) in decision order.
 //!
-//! A sanction takes effect in the hub at once — a mute is checked by the
-//! safety decision on the person's next message, a kick or a ban closes
-//! their connection after the statement of reasons — and is then written
-//! by the staff writer task, together with its entry in the hash-chained
-//! audit log, so staff never waits for the database. The writer is one
-//! task, so audit entries are chained in the order the hub decided them.
-//! At start the hub reads back the mutes and bans still in force.
+//! Roles come from the configuration and go only to adult members entering
+//! with a listed nickname. A staff action takes effect in the hub at once
+//! (see `sanctions.rs`) and is then written by the one writer task, so the
+//! hub never waits for the database and the audit chain keeps the hub's
+//! order; its author is told it is recorded once it is written.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tchatche_protocol::{
-    ErrorCode, Event, Sanction, SanctionId, SanctionKind, SanctionNotice, StaffRole, UserId,
+use tchatche_protocol::{Band, ErrorCode, Event, SanctionKind, StaffRole, UserId};
+use tchatche_store::{
+    AccountStore, AuditEntry, AuditStore, SanctionStore, StoreError, StoredSanction,
 };
-use tchatche_store::{AuditEntry, AuditStore, SanctionStore, StoreError, StoredSanction};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use crate::effects::Recipients;
 use crate::ids::now_ms;
 use crate::outbox::{OutboxSender, Outgoing};
-use crate::state::{Hub, Outcome, fan_out, refuse, refuse_verdict};
+use crate::sanctions::{InForce, Sanctions};
+use crate::state::{Hub, Outcome, refuse};
 use crate::work::{Done, DoneSender};
 
 /// The pause after each failed write of a staff action before the next
@@ -34,11 +35,6 @@ const WRITE_RETRIES: [Option<Duration>; 3] = [
     None,
 ];
 
-/// Longest reason staff may give, in characters.
-const MAX_REASON_CHARS: usize = 500;
-/// Longest timed sanction: ten years (longer is a ban for good).
-const MAX_DURATION_SECS: u32 = 10 * 365 * 24 * 3600;
-
 /// Where the hub writes sanctions and audit entries.
 pub struct StaffStores {
     /// Sanctions.
@@ -47,117 +43,8 @@ pub struct StaffStores {
     pub audit: Arc<dyn AuditStore>,
 }
 
-/// A mute or a ban in force.
-struct InForce {
-    kind: SanctionKind,
-    /// The nickname as the person had it, for the audit log.
-    nick: String,
-    nick_key: String,
-    address: Option<IpAddr>,
-    reason: String,
-    /// Milliseconds since the Unix epoch; `None`: for good.
-    until_ms: Option<u64>,
-}
-
-impl InForce {
-    fn in_force_at(&self, now_ms: u64) -> bool {
-        self.until_ms.is_none_or(|until| until > now_ms)
-    }
-}
-
-/// Whether a sanction on `nick_key` (and `address`, if any) binds someone
-/// with the nickname `their_key`, connected from `their_address` (`None`
-/// for staff, whom address sanctions spare: they often share an address
-/// with the people they moderate).
-fn binds(
-    nick_key: &str,
-    address: Option<IpAddr>,
-    their_key: &str,
-    their_address: Option<IpAddr>,
-) -> bool {
-    nick_key == their_key || (address.is_some() && address == their_address)
-}
-
-/// The mutes and bans in force, indexed by the nickname and the address
-/// they bind: entry and mute checks cost a lookup or two however many bans
-/// accumulate (bans for good never leave).
-#[derive(Default)]
-struct InForceSet {
-    by_id: HashMap<u64, InForce>,
-    by_nick: HashMap<String, Vec<u64>>,
-    by_address: HashMap<IpAddr, Vec<u64>>,
-}
-
-impl InForceSet {
-    fn insert(&mut self, id: u64, sanction: InForce) {
-        self.by_nick
-            .entry(sanction.nick_key.clone())
-            .or_default()
-            .push(id);
-        if let Some(address) = sanction.address {
-            self.by_address.entry(address).or_default().push(id);
-        }
-        self.by_id.insert(id, sanction);
-    }
-
-    fn remove(&mut self, id: u64) -> Option<InForce> {
-        let sanction = self.by_id.remove(&id)?;
-        unindex(&mut self.by_nick, &sanction.nick_key, id);
-        if let Some(address) = sanction.address {
-            unindex(&mut self.by_address, &address, id);
-        }
-        Some(sanction)
-    }
-
-    /// The sanctions of `kind` in force at `now_ms` that bind this
-    /// nickname or address (`None` for staff, see [`binds`]).
-    fn binding(
-        &self,
-        kind: SanctionKind,
-        nick_key: &str,
-        address: Option<IpAddr>,
-        now_ms: u64,
-    ) -> impl Iterator<Item = &InForce> {
-        let by_nick = self.by_nick.get(nick_key).into_iter().flatten();
-        let by_address = address
-            .and_then(|address| self.by_address.get(&address))
-            .into_iter()
-            .flatten();
-        by_nick
-            .chain(by_address)
-            .filter_map(|id| self.by_id.get(id))
-            .filter(move |sanction| sanction.kind == kind && sanction.in_force_at(now_ms))
-    }
-
-    fn forget_ended(&mut self, now_ms: u64) {
-        let ended: Vec<u64> = self
-            .by_id
-            .iter()
-            .filter(|(_, sanction)| !sanction.in_force_at(now_ms))
-            .map(|(id, _)| *id)
-            .collect();
-        for id in ended {
-            self.remove(id);
-        }
-    }
-}
-
-/// Takes `id` out of the list under `key`, and the list out when empty.
-fn unindex<K, Q>(index: &mut HashMap<K, Vec<u64>>, key: &Q, id: u64)
-where
-    K: std::hash::Hash + Eq + std::borrow::Borrow<Q>,
-    Q: std::hash::Hash + Eq + ?Sized,
-{
-    if let Some(ids) = index.get_mut(key) {
-        ids.retain(|other| *other != id);
-        if ids.is_empty() {
-            index.remove(key);
-        }
-    }
-}
-
 /// A write for the staff writer task.
-enum StaffWrite {
+pub(crate) enum StaffWrite {
     Sanction(StoredSanction),
     Lift { id: u64, at_ms: u64 },
     Audit(AuditEntry),
@@ -172,8 +59,6 @@ struct StaffRecord {
 
 /// The staff part of the hub's state.
 pub(crate) struct Staff {
-    /// Mutes and bans in force.
-    in_force: InForceSet,
     /// Staff online, for `wallops`.
     pub online: HashMap<UserId, OutboxSender>,
     writer: Option<mpsc::UnboundedSender<StaffRecord>>,
@@ -183,15 +68,18 @@ pub(crate) struct Staff {
 impl Staff {
     /// Reads the sanctions in force and starts the writer, which reports
     /// on `done`.
-    pub async fn new(stores: Option<StaffStores>, done: DoneSender) -> Result<Staff, StoreError> {
+    pub async fn new(
+        stores: Option<StaffStores>,
+        done: DoneSender,
+    ) -> Result<(Staff, Sanctions), StoreError> {
         let mut staff = Staff {
-            in_force: InForceSet::default(),
             online: HashMap::new(),
             writer: None,
             writer_task: None,
         };
+        let mut sanctions = Sanctions::default();
         let Some(stores) = stores else {
-            return Ok(staff);
+            return Ok((staff, sanctions));
         };
         for stored in stores.sanctions.sanctions_in_force(now_ms()).await? {
             let Some(kind) = SanctionKind::parse(&stored.kind) else {
@@ -210,7 +98,7 @@ impl Staff {
                     });
                 }
             };
-            staff.in_force.insert(
+            sanctions.in_force.insert(
                 stored.id,
                 InForce {
                     kind,
@@ -225,47 +113,17 @@ impl Staff {
         let (sender, receiver) = mpsc::unbounded_channel();
         staff.writer = Some(sender);
         staff.writer_task = Some(tokio::spawn(write_staff_actions(receiver, stores, done)));
-        Ok(staff)
-    }
-
-    /// The ban in force on this nickname or address, if any: one on the
-    /// nickname first, since its reason is the person's own.
-    fn ban_on(&self, nick_key: &str, address: Option<IpAddr>, now_ms: u64) -> Option<&InForce> {
-        let mut bans = self
-            .in_force
-            .binding(SanctionKind::Ban, nick_key, address, now_ms);
-        let first = bans.next()?;
-        if first.nick_key == nick_key {
-            return Some(first);
-        }
-        Some(bans.find(|ban| ban.nick_key == nick_key).unwrap_or(first))
-    }
-
-    /// The mute in force on this nickname or address: when the longest one
-    /// ends (milliseconds since the Unix epoch; 0: not muted), and whether
-    /// it binds only through the address (no mute of this nickname).
-    pub fn mute_on(&self, nick_key: &str, address: Option<IpAddr>, now_ms: u64) -> (u64, bool) {
-        let mut until = 0;
-        let mut personal = false;
-        for mute in self
-            .in_force
-            .binding(SanctionKind::Mute, nick_key, address, now_ms)
-        {
-            until = until.max(mute.until_ms.unwrap_or(u64::MAX));
-            personal |= mute.nick_key == nick_key;
-        }
-        (until, until > 0 && !personal)
-    }
-
-    /// Forgets the sanctions that ended.
-    pub fn forget_ended(&mut self, now_ms: u64) {
-        self.in_force.forget_ended(now_ms);
+        Ok((staff, sanctions))
     }
 
     /// Records a staff action: `reply` goes to its author once `writes`
     /// are stored. Returned when there is nothing to wait for (no store),
     /// to send at once.
-    fn record(&self, writes: Vec<StaffWrite>, reply: (UserId, Event)) -> Option<(UserId, Event)> {
+    pub(crate) fn record(
+        &self,
+        writes: Vec<StaffWrite>,
+        reply: (UserId, Event),
+    ) -> Option<(UserId, Event)> {
         match &self.writer {
             // The task ends only when this sender is dropped.
             Some(writer) => writer
@@ -345,18 +203,43 @@ async fn write_staff_action(stores: &StaffStores, write: &StaffWrite) -> bool {
     false
 }
 
-/// The address sanctions may bind someone by: the session's, unless they
-/// are staff (see [`binds`]).
-pub(crate) fn sanctionable_address(
-    staff: Option<StaffRole>,
-    session: &crate::state::Session,
-) -> Option<IpAddr> {
-    staff.is_none().then(|| session.info.peer.ip())
+/// Warns at start about listed staff nicknames nobody can use: with no
+/// account (register first, then list), or the account of a member of the
+/// teen band (staff are adults).
+pub(crate) async fn warn_about_listed_nicknames(
+    settings: &crate::settings::HubSettings,
+    credentials: &crate::accounts::Credentials,
+    accounts: Option<&dyn AccountStore>,
+) -> Result<(), StoreError> {
+    for (nick_key, role) in &settings.staff {
+        if !credentials.member_keys.contains(nick_key) {
+            tracing::warn!(
+                nick = %nick_key,
+                role = ?role,
+                "a staff nickname has no member account: nobody can use it until \
+                 its owner registers it (register first, then list it)"
+            );
+            continue;
+        }
+        let Some(accounts) = accounts else { continue };
+        let account = accounts.account_by_nick_key(nick_key).await?;
+        if account.is_some_and(|account| {
+            Band::for_age(crate::accounts::age_now(&account, crate::ids::now_ms())) != Band::Adult
+        }) {
+            tracing::warn!(
+                nick = %nick_key,
+                role = ?role,
+                "a staff nickname belongs to a member of the teen band: staff are \
+                 adults, so this member enters as an ordinary member"
+            );
+        }
+    }
+    Ok(())
 }
 
 impl Hub {
     /// The staff role of the person behind `id`, or `not_staff`.
-    fn staff_role(
+    pub(crate) fn staff_role(
         &self,
         id: UserId,
         req: Option<u32>,
@@ -364,298 +247,6 @@ impl Hub {
         self.person(id, req)?
             .staff
             .ok_or_else(|| refuse(req, ErrorCode::NotStaff))
-    }
-
-    /// The safety decision for what others read from `id` besides
-    /// messages: the name of a new room, a topic, an away message, typing in
-    /// a room ([`tchatche_safety::assess_expression`]).
-    pub(crate) fn may_express(&self, id: UserId, req: Option<u32>) -> Outcome {
-        match tchatche_safety::assess_expression(self.person(id, req)?.muted()) {
-            tchatche_safety::Verdict::Refuse { code, retry_after } => {
-                Err(refuse_verdict(req, code, retry_after))
-            }
-            _ => Ok(()),
-        }
-    }
-
-    /// Entry's check: a guest may not take a staff nickname, and nobody
-    /// banned enters. `address` is `None` for staff (see [`binds`]).
-    /// `Err` carries the refusal.
-    pub(crate) fn entry_sanction_check(
-        &self,
-        req: Option<u32>,
-        nick_key: &str,
-        member: bool,
-        address: Option<IpAddr>,
-    ) -> Outcome {
-        if !member && self.settings.staff.contains_key(nick_key) {
-            return Err(refuse(req, ErrorCode::NicknameReserved));
-        }
-        let now = now_ms();
-        match self.staff.ban_on(nick_key, address, now) {
-            Some(ban) => {
-                let left = ban
-                    .until_ms
-                    .map(|until| Duration::from_millis(until.saturating_sub(now)));
-                if ban.nick_key == nick_key {
-                    Err(refuse_verdict(req, ErrorCode::Banned, left)
-                        .with_detail(ban.reason.clone()))
-                } else {
-                    // Someone else's ban on this address: its reason is
-                    // theirs and may name them.
-                    Err(refuse_verdict(req, ErrorCode::AddressBanned, left))
-                }
-            }
-            None => Ok(()),
-        }
-    }
-
-    pub(crate) fn sanction(&mut self, id: UserId, req: Option<u32>, sanction: Sanction) -> Outcome {
-        let rank = self.staff_role(id, req)?;
-        let invalid = |field: &str| refuse(req, ErrorCode::InvalidField).with_detail(field);
-        let reason = sanction.reason.trim().to_owned();
-        if reason.is_empty() {
-            return Err(refuse(req, ErrorCode::MissingField).with_detail("reason"));
-        }
-        if reason.chars().count() > MAX_REASON_CHARS {
-            return Err(invalid("reason"));
-        }
-        let duration = match (sanction.kind, sanction.duration_secs) {
-            (SanctionKind::Warning | SanctionKind::Kick, None) | (SanctionKind::Ban, None) => None,
-            (SanctionKind::Warning | SanctionKind::Kick, Some(_)) => {
-                return Err(invalid("duration_secs"));
-            }
-            (SanctionKind::Mute, None) => {
-                return Err(refuse(req, ErrorCode::MissingField).with_detail("duration_secs"));
-            }
-            (SanctionKind::Mute | SanctionKind::Ban, Some(secs)) => {
-                if secs == 0 || secs > MAX_DURATION_SECS {
-                    return Err(invalid("duration_secs"));
-                }
-                Some(secs)
-            }
-        };
-        let nick_key = tchatche_safety::nickname::nickname_key(sanction.nick.trim());
-        let target = self.nicknames.get(&nick_key).copied();
-        let target_role = match target {
-            Some(target) => self.person(target, req)?.staff,
-            None => self.settings.staff.get(&nick_key).copied(),
-        };
-        if target_role.is_some_and(|role| role >= rank) {
-            return Err(refuse(req, ErrorCode::TargetIsStaff));
-        }
-        let timed = matches!(sanction.kind, SanctionKind::Mute | SanctionKind::Ban);
-        if sanction.address == Some(true) && !timed {
-            return Err(invalid("address"));
-        }
-        let needs_online = !timed || sanction.address == Some(true);
-        if target.is_none() && needs_online {
-            return Err(refuse(req, ErrorCode::UserNotFound));
-        }
-        let address = match (target, sanction.address) {
-            (Some(target), Some(true)) => self.sessions.get(&target).map(|s| s.info.peer.ip()),
-            _ => None,
-        };
-        let nick = match target {
-            Some(target) => self.person(target, req)?.nick.clone(),
-            None => sanction.nick.trim().to_owned(),
-        };
-        let actor = self.person(id, req)?.nick.clone();
-        let now = now_ms();
-        let sanction_id = self.ids.next(now);
-        let until_ms = duration.map(|secs| now + u64::from(secs) * 1000);
-        let notice = SanctionNotice {
-            id: SanctionId(sanction_id),
-            kind: sanction.kind,
-            reason: reason.clone(),
-            until: until_ms,
-            address: false,
-            appeal: self.settings.appeal.clone(),
-        };
-        // What the others on the address read: that their address is
-        // restricted, until when and how to appeal; not whom it is about,
-        // nor why (staff's words may name the person).
-        let address_notice = SanctionNotice {
-            reason: String::new(),
-            address: true,
-            ..notice.clone()
-        };
-        let target_band = target
-            .and_then(|target| self.person(target, req).ok())
-            .map(|person| person.band);
-
-        // Apply.
-        if timed {
-            self.staff.in_force.insert(
-                sanction_id,
-                InForce {
-                    kind: sanction.kind,
-                    nick: nick.clone(),
-                    nick_key: nick_key.clone(),
-                    address,
-                    reason: reason.clone(),
-                    until_ms,
-                },
-            );
-        }
-        let bound = self.sessions_bound(&nick_key, address);
-        for &(person_id, personally) in &bound {
-            let statement = if personally { &notice } else { &address_notice };
-            self.send(person_id, Event::Sanctioned(statement.clone()));
-            match sanction.kind {
-                SanctionKind::Warning => {}
-                SanctionKind::Mute => self.refresh_mute(person_id, now),
-                SanctionKind::Kick | SanctionKind::Ban => {
-                    let reason = match (sanction.kind, personally) {
-                        (SanctionKind::Ban, true) => ErrorCode::Banned,
-                        (SanctionKind::Ban, false) => ErrorCode::AddressBanned,
-                        _ => ErrorCode::Kicked,
-                    };
-                    if let Some(session) = self.sessions.get(&person_id) {
-                        session.outbox.finish(reason);
-                    }
-                    self.to_close.push(person_id);
-                }
-            }
-        }
-
-        // Record.
-        let address_text = address.map(|address| address.to_string());
-        let stored_sanction = StaffWrite::Sanction(StoredSanction {
-            id: sanction_id,
-            kind: sanction.kind.as_str().to_owned(),
-            nick: nick.clone(),
-            nick_key,
-            address: address_text.clone(),
-            reason: reason.clone(),
-            by_nick: actor.clone(),
-            created_at_ms: now,
-            expires_at_ms: until_ms,
-            lifted_at_ms: None,
-        });
-        let mut detail = format!("sanction {sanction_id}");
-        if let Some(secs) = duration {
-            detail.push_str(&format!("; {secs} s"));
-        } else if sanction.kind == SanctionKind::Ban {
-            detail.push_str("; for good");
-        }
-        if let Some(address) = &address_text {
-            detail.push_str(&format!("; address {address}"));
-        }
-        // Staff act on both bands; the log says when they acted on a teen.
-        if let Some(band) = target_band {
-            detail.push_str(&format!("; band {}", band.as_str()));
-        }
-        detail.push_str(&format!("; reason: {reason}"));
-        let audit_entry = StaffWrite::Audit(AuditEntry {
-            at_ms: now,
-            actor: actor.clone(),
-            action: format!("sanction.{}", sanction.kind.as_str()),
-            subject: nick.clone(),
-            detail,
-        });
-        tracing::info!(
-            staff = %actor,
-            target = %nick,
-            kind = sanction.kind.as_str(),
-            id = sanction_id,
-            online = !bound.is_empty(),
-            "sanction"
-        );
-        let recorded = Event::SanctionRecorded {
-            req,
-            id: SanctionId(sanction_id),
-            online: !bound.is_empty(),
-        };
-        if let Some((to, event)) = self
-            .staff
-            .record(vec![stored_sanction, audit_entry], (id, recorded))
-        {
-            self.send(to, event);
-        }
-        Ok(())
-    }
-
-    pub(crate) fn lift_sanction(
-        &mut self,
-        id: UserId,
-        req: Option<u32>,
-        SanctionId(sanction_id): SanctionId,
-    ) -> Outcome {
-        self.staff_role(id, req)?;
-        let now = now_ms();
-        let Some(lifted) = self
-            .staff
-            .in_force
-            .remove(sanction_id)
-            .filter(|sanction| sanction.in_force_at(now))
-        else {
-            return Err(refuse(req, ErrorCode::SanctionNotFound));
-        };
-        for (person_id, _) in self.sessions_bound(&lifted.nick_key, lifted.address) {
-            self.refresh_mute(person_id, now);
-        }
-        let actor = self.person(id, req)?.nick.clone();
-        let writes = vec![
-            StaffWrite::Lift {
-                id: sanction_id,
-                at_ms: now,
-            },
-            StaffWrite::Audit(AuditEntry {
-                at_ms: now,
-                actor: actor.clone(),
-                action: format!("lift.{}", lifted.kind.as_str()),
-                subject: lifted.nick.clone(),
-                detail: format!("sanction {sanction_id}"),
-            }),
-        ];
-        tracing::info!(staff = %actor, id = sanction_id, "sanction lifted");
-        if let Some((to, event)) = self.staff.record(writes, (id, Event::Ok { req })) {
-            self.send(to, event);
-        }
-        Ok(())
-    }
-
-    /// The people online whom a sanction on `nick_key` (and `address`)
-    /// binds, each with whether it binds them personally (by their
-    /// nickname) rather than through their address only.
-    fn sessions_bound(&self, nick_key: &str, address: Option<IpAddr>) -> Vec<(UserId, bool)> {
-        self.sessions
-            .iter()
-            .filter_map(|(id, session)| {
-                let person = session.person.as_ref()?;
-                binds(
-                    nick_key,
-                    address,
-                    &person.nick_key,
-                    sanctionable_address(person.staff, session),
-                )
-                .then(|| (*id, person.nick_key == nick_key))
-            })
-            .collect()
-    }
-
-    /// Sets a person's cached mute from the sanctions in force.
-    pub(crate) fn refresh_mute(&mut self, id: UserId, now_ms: u64) {
-        let Some(session) = self.sessions.get(&id) else {
-            return;
-        };
-        let Some(person) = &session.person else {
-            return;
-        };
-        let (until, by_address) = self.staff.mute_on(
-            &person.nick_key,
-            sanctionable_address(person.staff, session),
-            now_ms,
-        );
-        if let Some(person) = self
-            .sessions
-            .get_mut(&id)
-            .and_then(|session| session.person.as_mut())
-        {
-            person.muted_until_ms = until;
-            person.muted_by_address = by_address;
-        }
     }
 
     pub(crate) fn wallops(&mut self, id: UserId, req: Option<u32>, text: String) -> Outcome {
@@ -668,98 +259,11 @@ impl Hub {
             return Err(refuse(req, ErrorCode::MessageTooLong));
         }
         let from = self.person(id, req)?.author(id);
-        let frame = Outgoing::new(Event::Wallops { from, text });
-        fan_out(self.staff.online.iter(), &frame, &mut self.to_close);
+        self.effects.deliver(
+            Recipients::Staff,
+            Outgoing::new(Event::Wallops { from, text }),
+        );
         self.acknowledge(id, req);
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn sanction(
-        kind: SanctionKind,
-        nick_key: &str,
-        address: Option<IpAddr>,
-        until_ms: Option<u64>,
-    ) -> InForce {
-        InForce {
-            kind,
-            nick: nick_key.to_owned(),
-            nick_key: nick_key.to_owned(),
-            address,
-            reason: "test".to_owned(),
-            until_ms,
-        }
-    }
-
-    /// `nick_key:until` of each sanction found, sorted.
-    fn found<'a>(sanctions: impl Iterator<Item = &'a InForce>) -> Vec<String> {
-        let mut found: Vec<String> = sanctions
-            .map(|s| format!("{}:{:?}", s.nick_key, s.until_ms))
-            .collect();
-        found.sort();
-        found
-    }
-
-    #[test]
-    fn sanctions_are_found_by_nickname_or_address_and_only_while_in_force() {
-        let troll: IpAddr = [192, 0, 2, 7].into();
-        let other: IpAddr = [192, 0, 2, 8].into();
-        let mut set = InForceSet::default();
-        set.insert(1, sanction(SanctionKind::Ban, "troll", Some(troll), None));
-        set.insert(2, sanction(SanctionKind::Mute, "troll", None, Some(5_000)));
-        set.insert(3, sanction(SanctionKind::Ban, "spam", None, Some(2_000)));
-
-        // By nickname, by address, by neither; the kind is respected.
-        assert_eq!(
-            found(set.binding(SanctionKind::Ban, "troll", Some(other), 0)),
-            ["troll:None"]
-        );
-        assert_eq!(
-            found(set.binding(SanctionKind::Ban, "alias", Some(troll), 0)),
-            ["troll:None"]
-        );
-        assert!(
-            set.binding(SanctionKind::Ban, "alias", Some(other), 0)
-                .next()
-                .is_none()
-        );
-        // Staff (no address) are bound only by their nickname.
-        assert!(
-            set.binding(SanctionKind::Ban, "alias", None, 0)
-                .next()
-                .is_none()
-        );
-        assert_eq!(
-            found(set.binding(SanctionKind::Mute, "troll", None, 0)),
-            ["troll:Some(5000)"]
-        );
-
-        // Ended sanctions no longer bind, and are forgotten.
-        assert_eq!(
-            set.binding(SanctionKind::Ban, "spam", None, 1_999).count(),
-            1
-        );
-        assert_eq!(
-            set.binding(SanctionKind::Ban, "spam", None, 2_000).count(),
-            0
-        );
-        set.forget_ended(3_000);
-        assert!(!set.by_id.contains_key(&3) && !set.by_nick.contains_key("spam"));
-        assert!(set.by_id.contains_key(&1) && set.by_id.contains_key(&2));
-
-        // Removing one leaves the others indexed, and empties what it leaves empty.
-        assert!(set.remove(1).is_some());
-        assert!(set.remove(1).is_none());
-        assert!(set.by_address.is_empty());
-        assert_eq!(set.by_nick.get("troll").map(Vec::as_slice), Some(&[2][..]));
-        assert!(
-            set.binding(SanctionKind::Ban, "troll", Some(troll), 0)
-                .next()
-                .is_none()
-        );
     }
 }

@@ -1,13 +1,15 @@
-//! The safety decision for room messages and private messages.
+//! The safety decision: one function, [`assess`], for everything a person
+//! says to others (a room message, a private message, a topic, an away
+//! message, a room's name, later a bio, a report's text, a game chat line)
+//! and for the signals that reach someone without text (typing).
 //!
-//! The hub calls [`assess_room_message`] or [`assess_dm`] once per message,
-//! and [`assess_expression`] for the rest people read (room names, topics,
-//! away messages, typing), before any delivery, with the facts it holds. The verdict is one of the
-//! actions the moderation work builds on: deliver, deliver masked, hold for
-//! review, deliver and flag, or refuse with a reason. Today's rules: a
-//! moderator's mute, body length, moderated rooms, slow mode, band
-//! isolation and the recipient's DM acceptance; word filters and rate
-//! limits will be further rules in these same functions.
+//! The hub gathers the facts ([`SpeechFacts`]) and acts on the [`Verdict`]
+//! the same way for every kind of speech: deliver, deliver masked, hold
+//! for review, deliver and flag, or refuse with a reason. Today's rules: a
+//! moderator's mute, the length of the text, moderated rooms, slow mode,
+//! band isolation and the recipient's DM acceptance; word filters, contact
+//! details and rate limits will be further rules in this same function.
+//! Microseconds each: it runs on every message.
 
 use std::time::{Duration, Instant};
 
@@ -15,24 +17,33 @@ use tchatche_protocol::{Band, DmAcceptance, ErrorCode};
 
 use crate::may_see;
 
-/// What to do with a message.
+/// What to do with what someone says.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
-    /// Deliver as sent.
+    /// Deliver as said.
     Deliver,
-    /// Deliver this text instead of the original.
+    /// Deliver this text instead of the original; the author sees it too.
     Mask(String),
     /// Deliver to nobody until a moderator decides.
     Hold,
     /// Deliver, and record it for moderators.
     Flag,
-    /// Refuse; the sender gets this error.
+    /// Refuse; the author gets this error.
     Refuse {
         /// Why.
         code: ErrorCode,
         /// When to try again, for time-based refusals.
         retry_after: Option<Duration>,
     },
+}
+
+impl Verdict {
+    fn refuse(code: ErrorCode) -> Verdict {
+        Verdict::Refuse {
+            code,
+            retry_after: None,
+        }
+    }
 }
 
 /// A moderator's mute on the person who speaks.
@@ -46,105 +57,103 @@ pub struct Mute {
     pub by_address: bool,
 }
 
-impl Verdict {
-    fn refuse(code: ErrorCode) -> Verdict {
-        Verdict::Refuse {
-            code,
-            retry_after: None,
-        }
-    }
-}
-
-/// What the hub knows when someone speaks in a room.
+/// Where something is said, with what the rules of that place need.
 #[derive(Clone, Debug)]
-pub struct RoomMessageFacts<'a> {
-    /// The text.
-    pub body: &'a str,
-    /// The instance's body limit in characters.
-    pub max_body_chars: u32,
-    /// The moderators' mute on the sender, if any.
-    pub sender_muted: Option<Mute>,
-    /// The room is moderated.
-    pub room_moderated: bool,
-    /// The sender is an operator or voiced in this room.
-    pub sender_may_speak_when_moderated: bool,
-    /// The room's slow mode (zero: off).
-    pub slow_mode: Duration,
-    /// When the sender last spoke in this room.
-    pub sender_last_spoke: Option<Instant>,
-    /// Now.
-    pub now: Instant,
+pub enum Place {
+    /// In a room, to its members.
+    Room {
+        /// The room is moderated.
+        moderated: bool,
+        /// The speaker is an operator or voiced in this room.
+        may_speak_when_moderated: bool,
+        /// The room's slow mode (zero: off).
+        slow_mode: Duration,
+        /// When the speaker last spoke in this room.
+        last_spoke: Option<Instant>,
+        /// Now.
+        now: Instant,
+    },
+    /// To one person, privately.
+    Private {
+        /// The speaker's band.
+        sender_band: Band,
+        /// The recipient's band.
+        recipient_band: Band,
+        /// The recipient's acceptance setting.
+        recipient_accepts: DmAcceptance,
+    },
+    /// Where everyone around the speaker reads it: a room's topic or name,
+    /// an away message, a profile.
+    Public,
 }
 
-/// What the hub knows when someone writes privately to someone.
+/// What the hub knows when someone says something.
 #[derive(Clone, Debug)]
-pub struct DmFacts<'a> {
-    /// The text.
-    pub body: &'a str,
-    /// The instance's body limit in characters.
-    pub max_body_chars: u32,
-    /// The moderators' mute on the sender, if any.
+pub struct SpeechFacts<'a> {
+    /// The text; `None` for a signal that carries none (typing), which the
+    /// rules about people and places still judge.
+    pub text: Option<&'a str>,
+    /// The longest text allowed here, in characters.
+    pub max_chars: usize,
+    /// The refusal of a longer one (`message_too_long`, `topic_too_long`…).
+    pub too_long: ErrorCode,
+    /// The moderators' mute on the speaker, if any.
     pub sender_muted: Option<Mute>,
-    /// Sender's band.
-    pub sender_band: Band,
-    /// Recipient's band.
-    pub recipient_band: Band,
-    /// Recipient's acceptance setting.
-    pub recipient_accepts: DmAcceptance,
+    /// Where it is said.
+    pub place: Place,
 }
 
-/// The decision for a room message.
-pub fn assess_room_message(facts: &RoomMessageFacts<'_>) -> Verdict {
+/// The decision for something said (or a signal sent).
+pub fn assess(facts: &SpeechFacts<'_>) -> Verdict {
+    // First: a muted speaker learns nothing about the place or the
+    // recipient.
     if let Some(refusal) = muted(facts.sender_muted) {
         return refusal;
     }
-    if let Some(refusal) = body_refusal(facts.body, facts.max_body_chars) {
-        return refusal;
-    }
-    if facts.room_moderated && !facts.sender_may_speak_when_moderated {
-        return Verdict::refuse(ErrorCode::RoomModerated);
-    }
-    if let Some(last) = facts
-        .sender_last_spoke
-        .filter(|_| !facts.slow_mode.is_zero())
+    if let Place::Private {
+        sender_band,
+        recipient_band,
+        recipient_accepts,
+    } = &facts.place
     {
-        let elapsed = facts.now.saturating_duration_since(last);
-        if elapsed < facts.slow_mode {
-            return Verdict::Refuse {
-                code: ErrorCode::SlowMode,
-                retry_after: Some(facts.slow_mode - elapsed),
-            };
+        // A person of the other band does not exist for the speaker: the
+        // refusal must not differ from "not online", and comes before the
+        // recipient's setting.
+        if !may_see(*sender_band, *recipient_band) {
+            return Verdict::refuse(ErrorCode::UserNotFound);
+        }
+        if *recipient_accepts == DmAcceptance::Nobody {
+            return Verdict::refuse(ErrorCode::DmRefused);
+        }
+    }
+    if let Some(text) = facts.text
+        && let Some(refusal) = text_refusal(text, facts.max_chars, facts.too_long)
+    {
+        return refusal;
+    }
+    if let Place::Room {
+        moderated,
+        may_speak_when_moderated,
+        slow_mode,
+        last_spoke,
+        now,
+    } = &facts.place
+        && facts.text.is_some()
+    {
+        if *moderated && !*may_speak_when_moderated {
+            return Verdict::refuse(ErrorCode::RoomModerated);
+        }
+        if let Some(last) = last_spoke.filter(|_| !slow_mode.is_zero()) {
+            let elapsed = now.saturating_duration_since(last);
+            if elapsed < *slow_mode {
+                return Verdict::Refuse {
+                    code: ErrorCode::SlowMode,
+                    retry_after: Some(*slow_mode - elapsed),
+                };
+            }
         }
     }
     Verdict::Deliver
-}
-
-/// The decision for a private message (and for typing and "seen" signals,
-/// which reveal as much as a message does).
-pub fn assess_dm(facts: &DmFacts<'_>) -> Verdict {
-    // First: a muted sender learns nothing about the recipient.
-    if let Some(refusal) = muted(facts.sender_muted) {
-        return refusal;
-    }
-    // A person of the other band does not exist for the sender: the refusal
-    // must not differ from "not online".
-    if !may_see(facts.sender_band, facts.recipient_band) {
-        return Verdict::refuse(ErrorCode::UserNotFound);
-    }
-    if facts.recipient_accepts == DmAcceptance::Nobody {
-        return Verdict::refuse(ErrorCode::DmRefused);
-    }
-    if let Some(refusal) = body_refusal(facts.body, facts.max_body_chars) {
-        return refusal;
-    }
-    Verdict::Deliver
-}
-
-/// The decision for what else others read from someone: the name of a
-/// new room, a topic, an away message, a typing signal in a room. Today
-/// only a moderator's mute refuses it; filters will be further rules here.
-pub fn assess_expression(sender_muted: Option<Mute>) -> Verdict {
-    muted(sender_muted).unwrap_or(Verdict::Deliver)
 }
 
 fn muted(mute: Option<Mute>) -> Option<Verdict> {
@@ -159,14 +168,13 @@ fn muted(mute: Option<Mute>) -> Option<Verdict> {
         })
 }
 
-fn body_refusal(body: &str, max_body_chars: u32) -> Option<Verdict> {
-    if body.trim().is_empty() {
+fn text_refusal(text: &str, max_chars: usize, too_long: ErrorCode) -> Option<Verdict> {
+    if text.trim().is_empty() {
         return Some(Verdict::refuse(ErrorCode::MessageEmpty));
     }
-    // Counting stops one past the limit, so a huge body costs no more than a legal one.
-    let limit = max_body_chars as usize;
-    if body.len() > limit && body.chars().take(limit + 1).count() > limit {
-        return Some(Verdict::refuse(ErrorCode::MessageTooLong));
+    // Counting stops one past the limit, so a huge text costs no more than a legal one.
+    if text.len() > max_chars && text.chars().take(max_chars + 1).count() > max_chars {
+        return Some(Verdict::refuse(too_long));
     }
     None
 }
@@ -174,19 +182,6 @@ fn body_refusal(body: &str, max_body_chars: u32) -> Option<Verdict> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn room<'a>(body: &'a str, now: Instant) -> RoomMessageFacts<'a> {
-        RoomMessageFacts {
-            body,
-            max_body_chars: 10,
-            sender_muted: None,
-            room_moderated: false,
-            sender_may_speak_when_moderated: false,
-            slow_mode: Duration::ZERO,
-            sender_last_spoke: None,
-            now,
-        }
-    }
 
     fn mute(secs: u64, by_address: bool) -> Mute {
         Mute {
@@ -202,67 +197,92 @@ mod tests {
         }
     }
 
+    fn in_room(now: Instant) -> Place {
+        Place::Room {
+            moderated: false,
+            may_speak_when_moderated: false,
+            slow_mode: Duration::ZERO,
+            last_spoke: None,
+            now,
+        }
+    }
+
+    fn said<'a>(text: &'a str, place: Place) -> SpeechFacts<'a> {
+        SpeechFacts {
+            text: Some(text),
+            max_chars: 10,
+            too_long: ErrorCode::MessageTooLong,
+            sender_muted: None,
+            place,
+        }
+    }
+
     #[test]
     fn room_message_rules() {
         let now = Instant::now();
         let earlier = now.checked_sub(Duration::from_secs(3)).unwrap_or(now);
-        let cases: Vec<(&str, RoomMessageFacts<'_>, Verdict)> = vec![
-            ("plain", room("salut", now), Verdict::Deliver),
-            ("empty", room("", now), refused(ErrorCode::MessageEmpty)),
+        let room = |moderated, voiced, slow_secs, last_spoke| Place::Room {
+            moderated,
+            may_speak_when_moderated: voiced,
+            slow_mode: Duration::from_secs(slow_secs),
+            last_spoke,
+            now,
+        };
+        let cases: Vec<(&str, SpeechFacts<'_>, Verdict)> = vec![
+            ("plain", said("salut", in_room(now)), Verdict::Deliver),
             (
-                "blank",
-                room("  \n ", now),
+                "empty",
+                said("", in_room(now)),
                 refused(ErrorCode::MessageEmpty),
             ),
-            ("at limit", room("éééééééééé", now), Verdict::Deliver),
+            (
+                "blank",
+                said("  \n ", in_room(now)),
+                refused(ErrorCode::MessageEmpty),
+            ),
+            (
+                "at limit",
+                said("éééééééééé", in_room(now)),
+                Verdict::Deliver,
+            ),
             (
                 "over limit",
-                room("ééééééééééé", now),
+                said("ééééééééééé", in_room(now)),
                 refused(ErrorCode::MessageTooLong),
             ),
             (
                 "moderated, not voiced",
-                RoomMessageFacts {
-                    room_moderated: true,
-                    ..room("salut", now)
-                },
+                said("salut", room(true, false, 0, None)),
                 refused(ErrorCode::RoomModerated),
             ),
             (
                 "moderated, voiced",
-                RoomMessageFacts {
-                    room_moderated: true,
-                    sender_may_speak_when_moderated: true,
-                    ..room("salut", now)
-                },
+                said("salut", room(true, true, 0, None)),
                 Verdict::Deliver,
             ),
             (
                 "slow mode, first message",
-                RoomMessageFacts {
-                    slow_mode: Duration::from_secs(10),
-                    ..room("salut", now)
-                },
+                said("salut", room(false, false, 10, None)),
                 Verdict::Deliver,
             ),
             (
                 "slow mode, too soon",
-                RoomMessageFacts {
-                    slow_mode: Duration::from_secs(10),
-                    sender_last_spoke: Some(earlier),
-                    ..room("salut", now)
-                },
+                said("salut", room(false, false, 10, Some(earlier))),
                 Verdict::Refuse {
                     code: ErrorCode::SlowMode,
                     retry_after: Some(Duration::from_secs(7)),
                 },
             ),
             (
+                "slow mode, waited",
+                said("salut", room(false, false, 2, Some(earlier))),
+                Verdict::Deliver,
+            ),
+            (
                 "muted, before everything else",
-                RoomMessageFacts {
+                SpeechFacts {
                     sender_muted: Some(mute(60, false)),
-                    room_moderated: true,
-                    ..room("", now)
+                    ..said("", room(true, false, 0, None))
                 },
                 Verdict::Refuse {
                     code: ErrorCode::Muted,
@@ -271,33 +291,44 @@ mod tests {
             ),
             (
                 "mute over",
-                RoomMessageFacts {
+                SpeechFacts {
                     sender_muted: Some(mute(0, false)),
-                    ..room("salut", now)
+                    ..said("salut", in_room(now))
                 },
                 Verdict::Deliver,
             ),
             (
-                "slow mode, waited",
-                RoomMessageFacts {
-                    slow_mode: Duration::from_secs(2),
-                    sender_last_spoke: Some(earlier),
-                    ..room("salut", now)
+                "typing in a moderated room is no message",
+                SpeechFacts {
+                    text: None,
+                    ..said("", room(true, false, 10, Some(earlier)))
                 },
                 Verdict::Deliver,
             ),
         ];
         for (name, facts, expected) in cases {
-            assert_eq!(assess_room_message(&facts), expected, "{name}");
+            assert_eq!(assess(&facts), expected, "{name}");
         }
     }
 
     #[test]
-    fn expression_is_refused_only_while_muted() {
-        assert_eq!(assess_expression(None), Verdict::Deliver);
-        assert_eq!(assess_expression(Some(mute(0, false))), Verdict::Deliver);
+    fn public_text_is_refused_only_while_muted_or_out_of_bounds() {
+        let topic = |text| SpeechFacts {
+            too_long: ErrorCode::TopicTooLong,
+            ..said(text, Place::Public)
+        };
+        assert_eq!(assess(&topic("Bienvenue")), Verdict::Deliver);
         assert_eq!(
-            assess_expression(Some(mute(9, false))),
+            assess(&topic("un sujet bien trop long")),
+            refused(ErrorCode::TopicTooLong)
+        );
+        let muted = |secs, by_address| SpeechFacts {
+            sender_muted: Some(mute(secs, by_address)),
+            ..topic("Bienvenue")
+        };
+        assert_eq!(assess(&muted(0, false)), Verdict::Deliver);
+        assert_eq!(
+            assess(&muted(9, false)),
             Verdict::Refuse {
                 code: ErrorCode::Muted,
                 retry_after: Some(Duration::from_secs(9)),
@@ -305,7 +336,7 @@ mod tests {
         );
         // Someone muted only through their address hears that, not "muted".
         assert_eq!(
-            assess_expression(Some(mute(9, true))),
+            assess(&muted(9, true)),
             Verdict::Refuse {
                 code: ErrorCode::AddressMuted,
                 retry_after: Some(Duration::from_secs(9)),
@@ -314,14 +345,16 @@ mod tests {
     }
 
     #[test]
-    fn dm_rules() {
-        let dm = |sender_band, recipient_band, recipient_accepts, body| DmFacts {
-            body,
-            max_body_chars: 10,
-            sender_muted: None,
-            sender_band,
-            recipient_band,
-            recipient_accepts,
+    fn private_message_rules() {
+        let dm = |sender_band, recipient_band, recipient_accepts, text| {
+            said(
+                text,
+                Place::Private {
+                    sender_band,
+                    recipient_band,
+                    recipient_accepts,
+                },
+            )
         };
         use Band::{Adult, Teen};
         use DmAcceptance::{Everyone, Nobody};
@@ -336,10 +369,15 @@ mod tests {
                 dm(Teen, Adult, Everyone, "salut"),
                 refused(ErrorCode::UserNotFound),
             ),
-            // Band isolation comes before the recipient's setting, so nothing about
-            // a person of the other band leaks through a different error.
+            // Band isolation comes before the recipient's setting and the
+            // text, so nothing about a person of the other band leaks
+            // through a different error.
             (
                 dm(Adult, Teen, Nobody, "salut"),
+                refused(ErrorCode::UserNotFound),
+            ),
+            (
+                dm(Adult, Teen, Nobody, ""),
                 refused(ErrorCode::UserNotFound),
             ),
             (
@@ -356,15 +394,21 @@ mod tests {
             ),
         ];
         for (facts, expected) in cases {
-            assert_eq!(assess_dm(&facts), expected, "{facts:?}");
+            assert_eq!(assess(&facts), expected, "{facts:?}");
         }
+        // Typing reveals as much as a message: the same rules, no text.
+        let typing = SpeechFacts {
+            text: None,
+            ..dm(Adult, Teen, Everyone, "")
+        };
+        assert_eq!(assess(&typing), refused(ErrorCode::UserNotFound));
         // A muted sender hears "muted", even about someone of the other band.
-        let muted = DmFacts {
+        let muted = SpeechFacts {
             sender_muted: Some(mute(5, false)),
             ..dm(Adult, Teen, Everyone, "salut")
         };
         assert_eq!(
-            assess_dm(&muted),
+            assess(&muted),
             Verdict::Refuse {
                 code: ErrorCode::Muted,
                 retry_after: Some(Duration::from_secs(5)),

@@ -11,7 +11,5 @@ pub mod names;
 pub mod nickname;
 pub mod visibility;
 
-pub use decision::{
-    DmFacts, Mute, RoomMessageFacts, Verdict, assess_dm, assess_expression, assess_room_message,
-};
+pub use decision::{Mute, Place, SpeechFacts, Verdict, assess};
 pub use visibility::may_see;
