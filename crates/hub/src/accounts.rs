@@ -26,7 +26,7 @@ use crate::outbox::Outgoing;
 use crate::session::Admission;
 use crate::state::{Hub, Outcome, refuse};
 use crate::throttle::{LoginLimits, LoginThrottle};
-use crate::work::{Done, DoneSender};
+use crate::work::Done;
 
 /// Requests of one session kept while its credential job runs; beyond this
 /// they are refused with `busy`.
@@ -131,7 +131,6 @@ pub(crate) struct Credentials {
     store: Option<Arc<dyn AccountStore>>,
     hashing: Arc<PasswordHashing>,
     permits: Arc<Semaphore>,
-    done: DoneSender,
     /// Folded nicknames that belong to an account: entering with one needs
     /// its password. Loaded at start, kept in step by the hub.
     pub member_keys: std::collections::HashSet<String>,
@@ -158,7 +157,6 @@ impl Credentials {
     pub async fn new(
         settings: &crate::settings::AccountSettings,
         store: Option<Arc<dyn AccountStore>>,
-        done: DoneSender,
     ) -> Result<Credentials, crate::StartError> {
         let hashing = PasswordHashing::new(settings.argon2_memory_kib, settings.argon2_iterations)?;
         let member_keys = match &store {
@@ -169,7 +167,6 @@ impl Credentials {
             store,
             hashing: Arc::new(hashing),
             permits: Arc::new(Semaphore::new(settings.hashing_threads.max(1))),
-            done,
             member_keys,
             throttle: LoginThrottle::new(LoginLimits {
                 per_nickname_and_address: settings.max_failed_logins_per_nickname,
@@ -210,27 +207,27 @@ impl Credentials {
         self.logins.remove(&id);
     }
 
-    /// Runs `job` on its own task with a hashing permit and sends its
-    /// outcome to the hub. False when there is no account store.
-    fn spawn<F, Job>(&self, id: UserId, req: Option<u32>, job: F) -> bool
+    /// `job` as work to run off the hub, holding a hashing permit; `None`
+    /// when there is no account store.
+    fn job<F, Job>(
+        &self,
+        id: UserId,
+        req: Option<u32>,
+        job: F,
+    ) -> Option<impl Future<Output = Done> + Send + 'static>
     where
         F: FnOnce(Arc<dyn AccountStore>, Arc<PasswordHashing>) -> Job,
         Job: Future<Output = JobOutcome> + Send + 'static,
     {
-        let Some(store) = self.store.clone() else {
-            return false;
-        };
+        let store = self.store.clone()?;
         let job = job(store, Arc::clone(&self.hashing));
         let permits = Arc::clone(&self.permits);
-        let done = self.done.clone();
-        tokio::spawn(async move {
+        Some(async move {
             // The semaphore is never closed; without a permit, run anyway.
             let _permit = permits.acquire_owned().await.ok();
             let outcome = job.await;
-            // The hub may have stopped meanwhile: nobody is left to tell.
-            let _ = done.send(Done::Credentials(JobDone { id, req, outcome }));
-        });
-        true
+            Done::Credentials(JobDone { id, req, outcome })
+        })
     }
 }
 
@@ -390,12 +387,10 @@ impl Hub {
         F: FnOnce(Arc<dyn AccountStore>, Arc<PasswordHashing>) -> Job,
         Job: Future<Output = JobOutcome> + Send + 'static,
     {
-        if !self.credentials.spawn(id, req, job) {
+        let Some(work) = self.credentials.job(id, req, job) else {
             return Err(refuse(req, ErrorCode::ServerError).with_detail("no account store"));
-        }
-        if let Some(session) = self.sessions.get_mut(&id) {
-            session.busy = true;
-        }
+        };
+        self.park_for(id, work);
         Ok(())
     }
 
@@ -601,18 +596,12 @@ impl Hub {
         })
     }
 
-    /// A job's outcome: act on it, then handle the requests that waited.
+    /// A job's outcome (the session's later requests are handled after
+    /// it, see [`Hub::park_for`]).
     pub(crate) fn on_job_done(&mut self, JobDone { id, req, outcome }: JobDone) {
-        let Some(session) = self.sessions.get_mut(&id) else {
-            // The connection closed meanwhile; what the job stored stays.
-            return;
-        };
-        session.busy = false;
         if let Err(error) = self.apply_outcome(id, req, outcome) {
             self.send(id, Event::Error(error));
         }
-        self.settle();
-        self.resume_parked(id);
     }
 
     fn apply_outcome(&mut self, id: UserId, req: Option<u32>, outcome: JobOutcome) -> Outcome {

@@ -56,6 +56,8 @@ pub(crate) struct Hub {
     /// Where background work (credential jobs, the staff writer) reports;
     /// taken by [`Hub::run`].
     pub done: Option<mpsc::UnboundedReceiver<crate::work::Done>>,
+    /// The other end, for work the hub starts.
+    pub work: crate::work::DoneSender,
     /// When the hub started: sessions note when they were last heard from
     /// in whole seconds since then (4 bytes each, not an `Instant`'s 16).
     /// Tokio's clock, which tests can pause and move.
@@ -136,13 +138,9 @@ impl Hub {
             None => 0,
         };
         let (done_sender, done) = mpsc::unbounded_channel();
-        let credentials = crate::accounts::Credentials::new(
-            &settings.accounts,
-            accounts.clone(),
-            done_sender.clone(),
-        )
-        .await?;
-        let (staff, sanctions) = crate::staff::Staff::new(staff, done_sender).await?;
+        let credentials =
+            crate::accounts::Credentials::new(&settings.accounts, accounts.clone()).await?;
+        let (staff, sanctions) = crate::staff::Staff::new(staff, done_sender.clone()).await?;
         crate::staff::warn_about_listed_nicknames(&settings, &credentials, accounts.as_deref())
             .await?;
         let mut hub = Hub {
@@ -157,6 +155,7 @@ impl Hub {
             to_close: Vec::new(),
             credentials,
             done: Some(done),
+            work: done_sender,
             started: tokio::time::Instant::now(),
             swept_at: 0,
             staff,
@@ -518,14 +517,6 @@ impl Hub {
             };
             self.on_request(request);
             self.settle();
-        }
-    }
-
-    /// Background work is done: act on it.
-    fn on_done(&mut self, done: crate::work::Done) {
-        match done {
-            crate::work::Done::Credentials(job) => self.on_job_done(job),
-            crate::work::Done::Reply { to, event } => self.send(to, event),
         }
     }
 

@@ -1,8 +1,8 @@
 //! The WebSocket transport: JSON text frames in, JSON text frames out.
 //!
 //! After the HTTP upgrade (done by the web server), each connection is one
-//! task ([`connection`]) that decodes the client's frames with a sans-IO
-//! decoder ([`frame`]) and writes every frame the hub queued for it in one
+//! task (`connection`) that decodes the client's frames with a sans-IO
+//! decoder (`frame`) and writes every frame the hub queued for it in one
 //! write. Unreadable frames are answered without closing anything but that
 //! request (20 in a row do close the connection, with a reason); a broken
 //! frame format closes it with status 1002, as RFC 6455 requires.
