@@ -426,6 +426,73 @@ mod rooms {
         .await;
     }
 
+    #[tokio::test(start_paused = true)]
+    async fn entry_rules_of_a_room_come_in_order_and_an_invitation_passes_two() {
+        let hub = TestHub::start().await;
+        let mut chef = hub.guest("Chef", 40).await;
+        let mut zoe = hub.guest("Zoe", 30).await;
+        chef.request(Command::CreateRoom {
+            name: "Club".into(),
+            topic: None,
+        })
+        .await;
+        let set = chef
+            .request(Command::SetRoom(tchatche_protocol::SetRoom {
+                room: "club".into(),
+                invite_only: Some(true),
+                key: Some("secret".into()),
+                ..Default::default()
+            }))
+            .await;
+        assert!(matches!(set, Event::Ok { .. }), "{set:?}");
+        let join = |key: Option<&str>| Command::Join {
+            room: "club".into(),
+            key: key.map(str::to_owned),
+            create: None,
+        };
+        zoe.refused(join(Some("secret")), ErrorCode::InviteOnly)
+            .await;
+        let invited = chef
+            .request(Command::Invite {
+                room: "club".into(),
+                user: zoe.id,
+            })
+            .await;
+        assert!(matches!(invited, Event::Ok { .. }), "{invited:?}");
+        zoe.expect(
+            "the invitation",
+            |event| matches!(event, Event::Invited { room, .. } if room == "club"),
+        )
+        .await;
+        // Invited: neither invite-only nor the key stops her.
+        assert!(matches!(
+            zoe.request(join(None)).await,
+            Event::Joined { .. }
+        ));
+        // Used up by joining.
+        zoe.request(Command::Leave {
+            room: "club".into(),
+        })
+        .await;
+        zoe.refused(join(Some("secret")), ErrorCode::InviteOnly)
+            .await;
+        // A ban mask comes first, invitation or not.
+        let banned = chef
+            .request(Command::Ban {
+                room: "club".into(),
+                mask: "zo*".into(),
+                on: true,
+            })
+            .await;
+        assert!(matches!(banned, Event::Ok { .. }), "{banned:?}");
+        chef.request(Command::Invite {
+            room: "club".into(),
+            user: zoe.id,
+        })
+        .await;
+        zoe.refused(join(None), ErrorCode::BannedFromRoom).await;
+    }
+
     /// The kicked person's id in a `kicked` event.
     fn bob_id(event: &Event) -> UserId {
         match event {
@@ -470,6 +537,42 @@ mod people {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_user_list_filters_and_an_away_message_reaches_room_peers_once() {
+        let hub = TestHub::start().await;
+        let mut alice = hub.guest("Alice", 25).await;
+        let mut bob = hub.guest("Bob", 52).await;
+        alice.join("paris").await;
+        alice.join("lyon").await;
+        bob.join("paris").await;
+        bob.join("lyon").await;
+        let query = tchatche_protocol::UserQuery {
+            age_min: Some(40),
+            ..Default::default()
+        };
+        match alice.request(Command::Users(query)).await {
+            Event::UserList { users, total, .. } => {
+                assert_eq!(total, 1);
+                assert_eq!(users[0].nick, "Bob");
+            }
+            other => panic!("{other:?}"),
+        }
+        let away = bob
+            .request(Command::SetAway {
+                message: Some("au travail".into()),
+            })
+            .await;
+        assert!(matches!(away, Event::Ok { .. }), "{away:?}");
+        let seen = alice.until_pong().await;
+        let notices = seen
+            .iter()
+            .filter(
+                |event| matches!(event, Event::Away { message: Some(m), .. } if m == "au travail"),
+            )
+            .count();
+        assert_eq!(notices, 1, "two rooms shared, one notice: {seen:?}");
     }
 
     #[tokio::test(start_paused = true)]
