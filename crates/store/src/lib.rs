@@ -10,6 +10,8 @@
 //! will implement the same traits with the same tests.
 
 mod accounts;
+#[cfg(test)]
+mod conformance;
 mod error;
 mod history;
 mod moderation;

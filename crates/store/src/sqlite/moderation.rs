@@ -1,9 +1,10 @@
-//! [`SanctionStore`] and [`AuditStore`] for SQLite.
+//! [`SanctionStore`] and [`AuditStore`] for SQLite: `sanctions`, and the
+//! hash-chained `audit_log`.
 
 use async_trait::async_trait;
 use sqlx::sqlite::SqliteRow;
 
-use super::{Columns, SqliteStore, query_failed, stored_u64, to_i64};
+use super::{Columns, SqliteStore, insert_failed, optional_i64, query_failed, stored_u64, to_i64};
 use crate::{
     AUDIT_CHAIN_SEED, AuditEntry, AuditStore, SanctionStore, StoreError, StoredAuditEntry,
     StoredSanction, audit_hash,
@@ -32,7 +33,6 @@ const SELECT_IN_FORCE: &str = concat!(
 #[async_trait]
 impl SanctionStore for SqliteStore {
     async fn record_sanction(&self, sanction: &StoredSanction) -> Result<(), StoreError> {
-        let optional = |field, value: Option<u64>| value.map(|at| to_i64(field, at)).transpose();
         sqlx::query(INSERT_SANCTION)
             .bind(to_i64("id", sanction.id)?)
             .bind(&sanction.kind)
@@ -42,21 +42,14 @@ impl SanctionStore for SqliteStore {
             .bind(&sanction.reason)
             .bind(&sanction.by_nick)
             .bind(to_i64("created_at_ms", sanction.created_at_ms)?)
-            .bind(optional("expires_at_ms", sanction.expires_at_ms)?)
-            .bind(optional("lifted_at_ms", sanction.lifted_at_ms)?)
+            .bind(optional_i64("expires_at_ms", sanction.expires_at_ms)?)
+            .bind(optional_i64("lifted_at_ms", sanction.lifted_at_ms)?)
             .execute(&self.pool)
             .await
-            .map_err(|source| match source {
-                sqlx::Error::Database(error) if error.is_unique_violation() => {
-                    StoreError::Duplicate {
-                        what: "a sanction with this id",
-                    }
-                }
-                source => StoreError::Query {
-                    operation: "recording a sanction",
-                    source,
-                },
-            })?;
+            .map_err(insert_failed(
+                "recording a sanction",
+                "a sanction with this id",
+            ))?;
         Ok(())
     }
 
@@ -167,112 +160,5 @@ impl AuditStore for SqliteStore {
                 })
             })
             .collect()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    async fn store() -> (tempfile::TempDir, SqliteStore) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path()).await.unwrap();
-        (dir, store)
-    }
-
-    fn sanction(id: u64, kind: &str, expires_at_ms: Option<u64>) -> StoredSanction {
-        StoredSanction {
-            id,
-            kind: kind.into(),
-            nick: "Troll".into(),
-            nick_key: "troll".into(),
-            address: Some("192.0.2.7".into()),
-            reason: "Insultes répétées".into(),
-            by_nick: "Modo".into(),
-            created_at_ms: 1_000,
-            expires_at_ms,
-            lifted_at_ms: None,
-        }
-    }
-
-    #[tokio::test]
-    async fn only_unlifted_unexpired_mutes_and_bans_are_in_force() {
-        let (_dir, store) = store().await;
-        store
-            .record_sanction(&sanction(1, "warning", None))
-            .await
-            .unwrap();
-        store
-            .record_sanction(&sanction(2, "mute", Some(5_000)))
-            .await
-            .unwrap();
-        store
-            .record_sanction(&sanction(3, "ban", None))
-            .await
-            .unwrap();
-        store
-            .record_sanction(&sanction(4, "ban", Some(2_000)))
-            .await
-            .unwrap();
-        store
-            .record_sanction(&sanction(5, "kick", None))
-            .await
-            .unwrap();
-        let ids = |sanctions: Vec<StoredSanction>| -> Vec<u64> {
-            sanctions.iter().map(|s| s.id).collect()
-        };
-        assert_eq!(ids(store.sanctions_in_force(3_000).await.unwrap()), [2, 3]);
-        assert_eq!(
-            ids(store.sanctions_in_force(1_500).await.unwrap()),
-            [2, 3, 4]
-        );
-
-        assert!(store.lift_sanction(3, 3_100).await.unwrap());
-        assert!(!store.lift_sanction(3, 3_200).await.unwrap(), "lifted once");
-        assert!(!store.lift_sanction(99, 3_200).await.unwrap());
-        assert_eq!(ids(store.sanctions_in_force(3_000).await.unwrap()), [2]);
-
-        // Every column reads back as written.
-        assert_eq!(
-            store.sanctions_in_force(3_000).await.unwrap(),
-            [sanction(2, "mute", Some(5_000))]
-        );
-        assert!(matches!(
-            store.record_sanction(&sanction(1, "warning", None)).await,
-            Err(StoreError::Duplicate { .. })
-        ));
-    }
-
-    #[tokio::test]
-    async fn the_audit_log_chains_its_rows_and_detects_an_edit() {
-        let (_dir, store) = store().await;
-        assert_eq!(store.verify_audit().await.unwrap(), 0);
-        for (index, subject) in ["Troll", "Spam", "Relou"].iter().enumerate() {
-            let id = store
-                .append_audit(&AuditEntry {
-                    at_ms: 1_000 + index as u64,
-                    actor: "Modo".into(),
-                    action: "sanction.mute".into(),
-                    subject: (*subject).into(),
-                    detail: "10 min".into(),
-                })
-                .await
-                .unwrap();
-            assert_eq!(id, index as u64 + 1);
-        }
-        assert_eq!(store.verify_audit().await.unwrap(), 3);
-        let rows = store.audit_log().await.unwrap();
-        assert_eq!(rows[0].prev_hash, AUDIT_CHAIN_SEED);
-        assert_eq!(rows[1].prev_hash, rows[0].hash);
-
-        // Someone edits a row behind the store's back.
-        sqlx::query("UPDATE audit_log SET subject = 'Innocent' WHERE id = 2")
-            .execute(&store.pool)
-            .await
-            .unwrap();
-        assert!(matches!(
-            store.verify_audit().await,
-            Err(StoreError::AuditChainBroken { id: 2 })
-        ));
     }
 }
