@@ -22,8 +22,8 @@ pub use accounts::{AccountStore, NewAccount, StoredAccount, StoredRecoveryCode};
 pub use error::StoreError;
 pub use history::{HistoryStore, StoredMessage};
 pub use moderation::{
-    AUDIT_CHAIN_SEED, AuditEntry, AuditStore, SanctionStore, StoredAuditEntry, StoredSanction,
-    audit_hash, check_audit_chain,
+    AUDIT_CHAIN_SEED, AuditEntry, AuditStore, ReviewStore, SanctionStore, StoredAuditEntry,
+    StoredContextLine, StoredReview, StoredSanction, audit_hash, check_audit_chain,
 };
 pub use sqlite::{DATABASE_FILE_NAME, SqliteStore};
 pub use writer::{

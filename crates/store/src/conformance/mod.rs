@@ -13,7 +13,7 @@ use std::path::Path;
 use sqlx::Connection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 
-use crate::{AccountStore, AuditStore, HistoryStore, SanctionStore, SqliteStore};
+use crate::{AccountStore, AuditStore, HistoryStore, ReviewStore, SanctionStore, SqliteStore};
 
 pub(crate) mod accounts;
 pub(crate) mod history;
@@ -87,6 +87,11 @@ impl TestDatabase {
 
     /// The audit log.
     pub(crate) fn audit(&self) -> &dyn AuditStore {
+        &self.store
+    }
+
+    /// The review queue.
+    pub(crate) fn reviews(&self) -> &dyn ReviewStore {
         &self.store
     }
 
