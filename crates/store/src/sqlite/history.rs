@@ -3,18 +3,12 @@
 
 use async_trait::async_trait;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Sqlite};
 
-use super::{
-    Columns, MAX_BOUND_PARAMETERS, SqliteStore, optional_i64, query_failed, stored_u64, to_i64,
-};
+use super::{Columns, SqliteStore, insert_rows, optional_i64, query_failed, stored_u64, to_i64};
 use crate::{HistoryStore, StoreError, StoredMessage};
 
 /// Values bound per row by `append`.
 const COLUMNS_PER_ROW: usize = 9;
-
-/// Rows per multi-row `INSERT`.
-const ROWS_PER_INSERT: usize = MAX_BOUND_PARAMETERS / COLUMNS_PER_ROW;
 
 /// Rows deleted per `DELETE` when pruning. Deleting in slices keeps each
 /// write lock short, so the history writer's batches slip in between.
@@ -46,10 +40,12 @@ impl HistoryStore for SqliteStore {
         let mut transaction = self.pool.begin().await.map_err(query_failed(
             "beginning a transaction to append room messages",
         ))?;
-        let mut insert = QueryBuilder::<Sqlite>::new(INSERT_ROOM_MESSAGES);
-        for chunk in rows.chunks(ROWS_PER_INSERT) {
-            insert.reset();
-            insert.push_values(chunk, |mut values, row| {
+        insert_rows(
+            &mut transaction,
+            INSERT_ROOM_MESSAGES,
+            COLUMNS_PER_ROW,
+            &rows,
+            |mut values, row| {
                 values
                     .push_bind(row.id)
                     .push_bind(row.band)
@@ -60,13 +56,10 @@ impl HistoryStore for SqliteStore {
                     .push_bind(row.at_ms)
                     .push_bind(row.reply_to)
                     .push_bind(row.mentions.as_str());
-            });
-            insert
-                .build()
-                .execute(&mut *transaction)
-                .await
-                .map_err(query_failed("appending room messages"))?;
-        }
+            },
+            "appending room messages",
+        )
+        .await?;
         // Dropping the transaction on an error above rolls it back: all or none.
         transaction
             .commit()
@@ -205,11 +198,12 @@ mod tests {
 
     use super::*;
     use crate::conformance::history::{ids, message};
+    use crate::sqlite::rows_per_insert;
 
     #[tokio::test]
     async fn append_spans_several_insert_statements() {
         let (_dir, store) = SqliteStore::temporary().await;
-        let count = ROWS_PER_INSERT as u64 * 3 + 5;
+        let count = rows_per_insert(COLUMNS_PER_ROW) as u64 * 3 + 5;
         let messages: Vec<_> = (1..=count)
             .map(|id| message(id, "adult", "lobby", id))
             .collect();

@@ -13,11 +13,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;
+use sqlx::query_builder::Separated;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteRow, SqliteSynchronous,
 };
-use sqlx::{Row, Sqlite};
+use sqlx::{QueryBuilder, Row, Sqlite};
 
 use crate::StoreError;
 
@@ -116,6 +117,36 @@ impl SqliteStore {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Rows of `columns` values that fit one statement.
+const fn rows_per_insert(columns: usize) -> usize {
+    MAX_BOUND_PARAMETERS / columns
+}
+
+/// Inserts `rows` with as few multi-row statements as the bound-parameter
+/// limit allows. `insert` is the statement up to `VALUES`; `bind` binds
+/// one row's `columns` values. Run it in a transaction: a failing
+/// statement leaves the earlier ones' rows behind otherwise.
+async fn insert_rows<T>(
+    connection: &mut SqliteConnection,
+    insert: &'static str,
+    columns: usize,
+    rows: &[T],
+    mut bind: impl FnMut(Separated<'_, Sqlite, &'static str>, &T),
+    operation: &'static str,
+) -> Result<(), StoreError> {
+    let mut statement = QueryBuilder::<Sqlite>::new(insert);
+    for chunk in rows.chunks(rows_per_insert(columns)) {
+        statement.reset();
+        statement.push_values(chunk, &mut bind);
+        statement
+            .build()
+            .execute(&mut *connection)
+            .await
+            .map_err(query_failed(operation))?;
+    }
+    Ok(())
 }
 
 /// Converts a value to store, refusing what does not fit a signed column.

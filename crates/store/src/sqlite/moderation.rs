@@ -6,11 +6,10 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Sqlite};
 
 use super::{
-    Columns, MAX_BOUND_PARAMETERS, SqliteStore, insert_failed, optional_i64, query_failed,
-    stored_u64, to_i64,
+    Columns, SqliteStore, insert_failed, insert_rows, optional_i64, query_failed, stored_u64,
+    to_i64,
 };
 use crate::{
     AUDIT_CHAIN_SEED, AuditEntry, AuditStore, ReviewStore, SanctionStore, StoreError,
@@ -198,9 +197,6 @@ const INSERT_CONTEXT: &str = "INSERT INTO review_context \
 /// Values bound per evidence line.
 const CONTEXT_COLUMNS: usize = 7;
 
-/// Evidence lines per multi-row `INSERT`.
-const CONTEXT_ROWS_PER_INSERT: usize = MAX_BOUND_PARAMETERS / CONTEXT_COLUMNS;
-
 const SELECT_PENDING_REVIEWS: &str = concat!(
     "SELECT ",
     review_columns!(),
@@ -249,10 +245,12 @@ impl ReviewStore for SqliteStore {
             .execute(&mut *transaction)
             .await
             .map_err(insert_failed("recording a review", "a review with this id"))?;
-        let mut insert = QueryBuilder::<Sqlite>::new(INSERT_CONTEXT);
-        for chunk in lines.chunks(CONTEXT_ROWS_PER_INSERT) {
-            insert.reset();
-            insert.push_values(chunk, |mut values, line| {
+        insert_rows(
+            &mut transaction,
+            INSERT_CONTEXT,
+            CONTEXT_COLUMNS,
+            &lines,
+            |mut values, line| {
                 values
                     .push_bind(id)
                     .push_bind(line.position)
@@ -261,13 +259,10 @@ impl ReviewStore for SqliteStore {
                     .push_bind(line.author_nick)
                     .push_bind(line.text)
                     .push_bind(line.at_ms);
-            });
-            insert
-                .build()
-                .execute(&mut *transaction)
-                .await
-                .map_err(query_failed("recording a review's evidence"))?;
-        }
+            },
+            "recording a review's evidence",
+        )
+        .await?;
         transaction
             .commit()
             .await
