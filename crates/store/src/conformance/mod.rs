@@ -13,7 +13,10 @@ use std::path::Path;
 use sqlx::Connection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 
-use crate::{AccountStore, AuditStore, HistoryStore, ReviewStore, SanctionStore, SqliteStore};
+use crate::{
+    AccountStore, AuditStore, DATABASE_FILE_NAME, Database, HistoryStore, ReviewStore,
+    SanctionStore, Stores,
+};
 
 pub(crate) mod accounts;
 pub(crate) mod history;
@@ -25,11 +28,19 @@ const DRIVER_VARIABLE: &str = "TCHATCHE_TEST_DATABASE";
 /// The drivers the suite can run on, as `TCHATCHE_TEST_DATABASE` names them.
 const DRIVERS: &[&str] = &["sqlite"];
 
-/// One empty database on the driver under test, for one test.
+/// One empty database on the driver under test, for one test, opened
+/// through [`crate::open`] as the server opens its own.
 pub(crate) struct TestDatabase {
-    /// Removed, with the file in it, when the test ends.
-    dir: tempfile::TempDir,
-    store: SqliteStore,
+    database: Database,
+    stores: Stores,
+    /// Where the driver keeps the data, removed when the test ends.
+    _place: Place,
+}
+
+/// What a test's database lives in, per driver.
+enum Place {
+    /// A temporary folder holding the SQLite file.
+    Sqlite { _dir: tempfile::TempDir },
 }
 
 impl TestDatabase {
@@ -41,72 +52,82 @@ impl TestDatabase {
     /// drivers exist, rather than quietly testing another one.
     pub(crate) async fn open() -> TestDatabase {
         let chosen = std::env::var(DRIVER_VARIABLE);
-        match chosen.as_deref() {
-            Err(std::env::VarError::NotPresent) | Ok("sqlite") => {}
+        let (database, place) = match chosen.as_deref() {
+            Err(std::env::VarError::NotPresent) | Ok("sqlite") => {
+                let dir = tempfile::tempdir().unwrap();
+                let path = dir.path().join(DATABASE_FILE_NAME);
+                (Database::Sqlite { path }, Place::Sqlite { _dir: dir })
+            }
             Ok(other) => panic!(
                 "{DRIVER_VARIABLE}={other:?} names no driver; the drivers are: {} \
                  (unset means sqlite)",
                 DRIVERS.join(", ")
             ),
             Err(error) => panic!("{DRIVER_VARIABLE}: {error}"),
+        };
+        let stores = crate::open(&database).await.unwrap();
+        TestDatabase {
+            database,
+            stores,
+            _place: place,
         }
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path()).await.unwrap();
-        TestDatabase { dir, store }
     }
 
     /// Closes the database and opens it again, as a restart does.
-    pub(crate) async fn reopen(self) -> TestDatabase {
-        self.store.close().await;
-        let store = SqliteStore::open(self.dir.path()).await.unwrap();
-        TestDatabase {
-            dir: self.dir,
-            store,
-        }
+    pub(crate) async fn reopen(mut self) -> TestDatabase {
+        self.stores.close().await;
+        self.stores = crate::open(&self.database).await.unwrap();
+        self
     }
 
-    /// Closes the database (the data is removed when `self` is dropped).
+    /// Closes the database (its data goes when `self` is dropped).
     pub(crate) async fn close(self) {
-        self.store.close().await;
+        self.stores.close().await;
     }
 
     /// Room history.
     pub(crate) fn history(&self) -> &dyn HistoryStore {
-        &self.store
+        &*self.stores.history
     }
 
     /// Member accounts.
     pub(crate) fn accounts(&self) -> &dyn AccountStore {
-        &self.store
+        &*self.stores.accounts
     }
 
     /// Sanctions.
     pub(crate) fn sanctions(&self) -> &dyn SanctionStore {
-        &self.store
+        &*self.stores.sanctions
     }
 
     /// The audit log.
     pub(crate) fn audit(&self) -> &dyn AuditStore {
-        &self.store
+        &*self.stores.audit
     }
 
     /// The review queue.
     pub(crate) fn reviews(&self) -> &dyn ReviewStore {
-        &self.store
+        &*self.stores.reviews
     }
 
     /// Changes an audit row's subject with the database's own tools, as
     /// someone with access to it could: no store method may do this.
     pub(crate) async fn tamper_with_audit_subject(&self, id: u64, subject: &str) {
-        let mut connection = raw_sqlite_connection(self.store.path()).await;
-        let changed = sqlx::query("UPDATE audit_log SET subject = ? WHERE id = ?")
-            .bind(subject)
-            .bind(i64::try_from(id).unwrap())
-            .execute(&mut connection)
-            .await
-            .unwrap();
-        assert_eq!(changed.rows_affected(), 1, "no audit row {id}");
-        connection.close().await.unwrap();
+        let id = i64::try_from(id).unwrap();
+        match &self.database {
+            Database::Sqlite { path } => {
+                let mut connection = raw_sqlite_connection(path).await;
+                let changed = sqlx::query("UPDATE audit_log SET subject = ? WHERE id = ?")
+                    .bind(subject)
+                    .bind(id)
+                    .execute(&mut connection)
+                    .await
+                    .unwrap();
+                assert_eq!(changed.rows_affected(), 1, "no audit row {id}");
+                connection.close().await.unwrap();
+            }
+            Database::Postgres { .. } => unreachable!("no PostgreSQL driver to test"),
+        }
     }
 }
 
