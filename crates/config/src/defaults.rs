@@ -5,8 +5,8 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
 use crate::{
-    AccountsConfig, Config, EntryConfig, HistoryConfig, IrcConfig, LimitsConfig, ServerConfig,
-    StaffConfig, default_rooms,
+    AccountsConfig, Config, DatabaseUrl, EntryConfig, HistoryConfig, IrcConfig, LimitsConfig,
+    ServerConfig, StaffConfig, default_rooms,
 };
 
 /// Nickname roots reserved for staff and the service (lower-case ASCII; the
@@ -123,6 +123,7 @@ impl Default for ServerConfig {
         ServerConfig {
             http_addr: SocketAddr::from((Ipv4Addr::UNSPECIFIED, 8080)),
             data_dir: PathBuf::from("data"),
+            database: DatabaseUrl::InDataDir,
             max_connections: 19_000,
             shutdown_grace_secs: 5,
         }
@@ -200,6 +201,7 @@ mod tests {
         let server = ServerConfig::default();
         assert_eq!(server.http_addr.to_string(), "0.0.0.0:8080");
         assert_eq!(server.data_dir, PathBuf::from("data"));
+        assert_eq!(server.database, DatabaseUrl::InDataDir);
         assert_eq!(server.max_connections, 19_000);
         assert_eq!(server.shutdown_grace_secs, 5);
     }

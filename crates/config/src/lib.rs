@@ -10,10 +10,12 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
+mod database;
 mod defaults;
 mod load;
 mod rooms;
 
+pub use database::DatabaseUrl;
 pub use load::{ConfigError, load};
 pub use rooms::default_rooms;
 
@@ -21,7 +23,7 @@ pub use rooms::default_rooms;
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
-    /// Listening addresses and data folder.
+    /// Listening addresses, data folder and database.
     pub server: ServerConfig,
     /// Entry rules.
     pub entry: EntryConfig,
@@ -39,14 +41,18 @@ pub struct Config {
     pub rooms: Vec<RoomConfig>,
 }
 
-/// Listening addresses and data folder.
+/// Listening addresses, data folder and database.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServerConfig {
     /// HTTP and WebSocket address (`TCHATCHE_HTTP_ADDR`), default `0.0.0.0:8080`.
     pub http_addr: SocketAddr,
-    /// Folder for the SQLite database (`TCHATCHE_DATA_DIR`), default `data`.
+    /// Folder for the server's data (`TCHATCHE_DATA_DIR`), default `data`;
+    /// the default database is the SQLite file `tchatche.sqlite3` in it.
     pub data_dir: PathBuf,
+    /// The database (`TCHATCHE_DATABASE`), as a URL; default empty, the
+    /// SQLite file in `data_dir`.
+    pub database: DatabaseUrl,
     /// Most simultaneous connections; further ones are refused with `server_full`.
     pub max_connections: u32,
     /// Seconds given to clients and pending writes on shutdown.

@@ -49,7 +49,8 @@ pub enum ConfigError {
     Env {
         /// The variable, such as `TCHATCHE_MIN_AGE`.
         variable: String,
-        /// Its value, as found.
+        /// Its value, as found, except a URL's user and password, shown
+        /// as `…` since errors reach logs.
         value: String,
         /// What is wrong with it, naming the setting it overrides.
         message: String,
@@ -76,7 +77,7 @@ pub enum ConfigError {
 /// none, the default directory is used.
 ///
 /// Then the environment overrides are applied (`TCHATCHE_HTTP_ADDR`,
-/// `TCHATCHE_DATA_DIR`, `TCHATCHE_MAX_CONNECTIONS`,
+/// `TCHATCHE_DATA_DIR`, `TCHATCHE_DATABASE`, `TCHATCHE_MAX_CONNECTIONS`,
 /// `TCHATCHE_SHUTDOWN_GRACE_SECS`, `TCHATCHE_MIN_AGE`,
 /// `TCHATCHE_MAX_BODY_CHARS`, `TCHATCHE_MAX_FRAME_BYTES`,
 /// `TCHATCHE_IDLE_TIMEOUT_SECS`,
@@ -254,6 +255,7 @@ type ApplyOverride = fn(&mut Config, &str) -> Result<(), String>;
 const ENV_OVERRIDES: &[(&str, &str, ApplyOverride)] = &[
     ("TCHATCHE_HTTP_ADDR",              "server.http_addr",           |c, v| set(&mut c.server.http_addr, v)),
     ("TCHATCHE_DATA_DIR",               "server.data_dir",            |c, v| set_path(&mut c.server.data_dir, v)),
+    ("TCHATCHE_DATABASE",               "server.database",            |c, v| set(&mut c.server.database, v)),
     ("TCHATCHE_MAX_CONNECTIONS",        "server.max_connections",     |c, v| set(&mut c.server.max_connections, v)),
     ("TCHATCHE_SHUTDOWN_GRACE_SECS",    "server.shutdown_grace_secs", |c, v| set(&mut c.server.shutdown_grace_secs, v)),
     ("TCHATCHE_MIN_AGE",                "entry.min_age",              |c, v| set(&mut c.entry.min_age, v)),
@@ -262,7 +264,7 @@ const ENV_OVERRIDES: &[(&str, &str, ApplyOverride)] = &[
     ("TCHATCHE_IDLE_TIMEOUT_SECS",      "limits.idle_timeout_secs",   |c, v| set(&mut c.limits.idle_timeout_secs, v)),
     ("TCHATCHE_SCROLLBACK",             "history.scrollback",         |c, v| set(&mut c.history.scrollback, v)),
     ("TCHATCHE_HISTORY_RETENTION_DAYS", "history.retention_days",     |c, v| set(&mut c.history.retention_days, v)),
-        ("TCHATCHE_IRC_ADDR",               "irc.addr",                   |c, v| set(&mut c.irc.addr, v)),
+    ("TCHATCHE_IRC_ADDR",               "irc.addr",                   |c, v| set(&mut c.irc.addr, v)),
     ("TCHATCHE_IRC_TLS_ADDR",           "irc.tls_addr",               |c, v| set(&mut c.irc.tls_addr, v)),
     ("TCHATCHE_IRC_TLS_CERT",           "irc.tls_cert",               |c, v| set(&mut c.irc.tls_cert, v)),
     ("TCHATCHE_IRC_TLS_KEY",            "irc.tls_key",                |c, v| set(&mut c.irc.tls_key, v)),
@@ -298,10 +300,24 @@ fn apply_env_overrides(
         apply(config, &value).map_err(|message| ConfigError::Env {
             variable: (*variable).to_owned(),
             message: format!("cannot set `{key}`: {message}"),
-            value,
+            value: without_credentials(&value),
         })?;
     }
     Ok(())
+}
+
+/// A value as an error may show it: a URL's user and password
+/// (`postgres://user:password@host/db`) become `…`, since errors reach
+/// logs; anything else is shown as found.
+fn without_credentials(value: &str) -> String {
+    let Some((scheme, rest)) = value.split_once("://") else {
+        return value.to_owned();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://…{}", &rest[at..]),
+        None => value.to_owned(),
+    }
 }
 
 /// Longest room slug: IRC channel names are at most 50 characters, `#` included.
@@ -559,8 +575,8 @@ mod tests {
 
     use super::*;
     use crate::{
-        AccountsConfig, EntryConfig, HistoryConfig, IrcConfig, LimitsConfig, RoomConfig,
-        ServerConfig, StaffConfig,
+        AccountsConfig, DatabaseUrl, EntryConfig, HistoryConfig, IrcConfig, LimitsConfig,
+        RoomConfig, ServerConfig, StaffConfig,
     };
 
     fn no_env(_: &str) -> Option<String> {
@@ -741,6 +757,12 @@ mod tests {
                 66,
                 &["`rooms[0].bands`"],
             ),
+            (
+                "[server]\ndatabase = \"mysql://chat\"\n",
+                2,
+                12,
+                &["`server.database`", "`mysql://`", "expected sqlite://"],
+            ),
             ("[server\n", 1, 8, &[]),
         ];
         for (source, line, column, needles) in cases {
@@ -786,6 +808,7 @@ mod tests {
         let env = env_of(&[
             ("TCHATCHE_HTTP_ADDR", "127.0.0.1:9000"),
             ("TCHATCHE_DATA_DIR", "/var/lib/tchatche"),
+            ("TCHATCHE_DATABASE", "sqlite:///srv/tchatche/chat.sqlite3"),
             ("TCHATCHE_MAX_CONNECTIONS", "500"),
             ("TCHATCHE_SHUTDOWN_GRACE_SECS", "30"),
             ("TCHATCHE_MIN_AGE", "18"),
@@ -803,6 +826,7 @@ mod tests {
             server: ServerConfig {
                 http_addr: "127.0.0.1:9000".parse().unwrap(),
                 data_dir: PathBuf::from("/var/lib/tchatche"),
+                database: DatabaseUrl::Sqlite(PathBuf::from("/srv/tchatche/chat.sqlite3")),
                 max_connections: 500,
                 shutdown_grace_secs: 30,
             },
@@ -847,6 +871,8 @@ mod tests {
         let cases = [
             ("TCHATCHE_HTTP_ADDR", "localhost"),
             ("TCHATCHE_DATA_DIR", ""),
+            ("TCHATCHE_DATABASE", "data/tchatche.sqlite3"),
+            ("TCHATCHE_DATABASE", "sqlite://"),
             ("TCHATCHE_MAX_CONNECTIONS", "lots"),
             ("TCHATCHE_SHUTDOWN_GRACE_SECS", "-1"),
             ("TCHATCHE_MIN_AGE", "quinze"),
@@ -872,6 +898,50 @@ mod tests {
                 text.contains(bad_variable) && text.contains(&format!("{bad_value:?}")),
                 "{text}"
             );
+        }
+    }
+
+    #[test]
+    fn the_database_is_a_url_from_the_file_or_the_environment() {
+        let file = file_with("[server]\ndatabase = \"sqlite://chat.db\"\n");
+        let config = load(Some(file.path()), &no_env).unwrap();
+        assert_eq!(
+            config.server.database,
+            DatabaseUrl::Sqlite(PathBuf::from("chat.db"))
+        );
+        let env = env_of(&[("TCHATCHE_DATABASE", "postgres://db.example/tchatche")]);
+        let config = load(Some(file.path()), &env).unwrap();
+        assert_eq!(
+            config.server.database,
+            DatabaseUrl::Postgres("postgres://db.example/tchatche".into())
+        );
+    }
+
+    #[test]
+    fn env_errors_never_show_a_urls_password() {
+        let env = env_of(&[("TCHATCHE_DATABASE", "mysql://root:hunter2@db.example/chat")]);
+        let error = load(None, &env).unwrap_err();
+        let text = error.to_string();
+        assert!(
+            text.contains("TCHATCHE_DATABASE=\"mysql://…@db.example/chat\""),
+            "{text}"
+        );
+        assert!(text.contains("`server.database`"), "{text}");
+        assert!(!text.contains("hunter2"), "{text}");
+    }
+
+    #[test]
+    fn credentials_are_cut_from_urls_only() {
+        let cases = [
+            ("postgres://u:p@host/db", "postgres://…@host/db"),
+            ("postgres://u@host", "postgres://…@host"),
+            ("postgres://host/db@x", "postgres://host/db@x"),
+            ("sqlite://data/chat.db", "sqlite://data/chat.db"),
+            ("a@b", "a@b"),
+            ("0.0.0.0:8080", "0.0.0.0:8080"),
+        ];
+        for (value, shown) in cases {
+            assert_eq!(without_credentials(value), shown, "{value:?}");
         }
     }
 

@@ -12,10 +12,10 @@ use std::time::Duration;
 
 use anyhow::Context;
 use tchatche_bus::LocalBus;
-use tchatche_config::Config;
+use tchatche_config::{Config, DatabaseUrl, ServerConfig};
 use tchatche_hub::{HubHandle, HubSettings, HubStores, StaffStores};
 use tchatche_store::{
-    AccountStore, HistoryStore, HistoryWriter, SqliteStore, WriterConfig, WriterTask,
+    DATABASE_FILE_NAME, Database, HistoryWriter, Stores, WriterConfig, WriterTask,
 };
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
@@ -40,6 +40,17 @@ async fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
     socket.set_reuseaddr(true)?;
     socket.bind(addr)?;
     socket.listen(LISTEN_BACKLOG)
+}
+
+/// The database `server.database` names, as the store opens it.
+fn database(server: &ServerConfig) -> Database {
+    match &server.database {
+        DatabaseUrl::InDataDir => Database::Sqlite {
+            path: server.data_dir.join(DATABASE_FILE_NAME),
+        },
+        DatabaseUrl::Sqlite(path) => Database::Sqlite { path: path.clone() },
+        DatabaseUrl::Postgres(url) => Database::Postgres { url: url.clone() },
+    }
 }
 
 /// One IRC listening address, plain or TLS.
@@ -86,7 +97,7 @@ pub struct Server {
     stop_http: watch::Sender<bool>,
     history_task: WriterTask,
     pruner: JoinHandle<()>,
-    store: SqliteStore,
+    stores: Stores,
     connections: Arc<Semaphore>,
     max_connections: u32,
     grace: Duration,
@@ -96,34 +107,28 @@ impl Server {
     /// Opens the store, starts the hub and listens. Returns once the server
     /// accepts connections.
     pub async fn start(config: Config) -> anyhow::Result<Server> {
-        let store = SqliteStore::open(&config.server.data_dir)
+        let database = database(&config.server);
+        let stores = tchatche_store::open(&database)
             .await
-            .with_context(|| {
-                format!(
-                    "opening the database in {}",
-                    config.server.data_dir.display()
-                )
-            })?;
-        let history_store: Arc<dyn HistoryStore> = Arc::new(store.clone());
+            .with_context(|| format!("opening the database ({database})"))?;
         let (history, history_task, history_receipts) =
-            HistoryWriter::spawn(Arc::clone(&history_store), WriterConfig::default());
+            HistoryWriter::spawn(Arc::clone(&stores.history), WriterConfig::default());
         let pruner = tchatche_store::spawn_pruner(
-            Arc::clone(&history_store),
+            Arc::clone(&stores.history),
             config.history.retention_days,
             PRUNE_EVERY,
         );
         let bus = LocalBus::new();
-        let account_store: Arc<dyn AccountStore> = Arc::new(store.clone());
         let (hub, hub_task) = tchatche_hub::start(
             HubSettings::from_config(&config),
             HubStores {
-                history: Some(history_store),
+                history: Some(Arc::clone(&stores.history)),
                 history_writer: Some(history),
                 history_receipts: Some(history_receipts),
-                accounts: Some(account_store),
+                accounts: Some(Arc::clone(&stores.accounts)),
                 staff: Some(StaffStores {
-                    sanctions: Arc::new(store.clone()),
-                    audit: Arc::new(store.clone()),
+                    sanctions: Arc::clone(&stores.sanctions),
+                    audit: Arc::clone(&stores.audit),
                 }),
             },
             Box::new(bus.attach(0)),
@@ -181,7 +186,7 @@ impl Server {
                 irc_tasks.push(task);
             }
         }
-        tracing::info!(%http_addr, data_dir = %config.server.data_dir.display(), "tchatche is listening");
+        tracing::info!(%http_addr, %database, "tchatche is listening");
         Ok(Server {
             http_addr,
             irc_addr,
@@ -193,7 +198,7 @@ impl Server {
             stop_http,
             history_task,
             pruner,
-            store,
+            stores,
             connections,
             max_connections: config.server.max_connections,
             grace: Duration::from_secs(u64::from(config.server.shutdown_grace_secs)),
@@ -243,7 +248,7 @@ impl Server {
             .finish()
             .await
             .context("writing pending room history")?;
-        self.store.close().await;
+        self.stores.close().await;
         tracing::info!(written, "tchatche stopped");
         Ok(())
     }

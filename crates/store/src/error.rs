@@ -17,6 +17,12 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    /// The database names a driver that this build does not have yet.
+    #[error("the {driver} driver is not built yet")]
+    DriverNotBuilt {
+        /// The driver, e.g. `PostgreSQL`.
+        driver: &'static str,
+    },
     /// The database file could not be opened or created.
     #[error("cannot open database {}", path.display())]
     Open {

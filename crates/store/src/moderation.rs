@@ -1,11 +1,13 @@
-//! Site-wide sanctions and the staff audit log: the traits every driver
-//! implements, their plain data, and the audit chain's hash.
+//! Site-wide sanctions, the staff audit log and the review queue: the
+//! traits every driver implements, their plain data, and the audit chain's
+//! hash.
 //!
 //! The hub applies a sanction at once and writes it here afterwards (its
 //! ids are the hub's); at start it reads back the ones still in force.
 //! The audit log is append-only and hash-chained: [`audit_hash`] is the one
 //! definition of a row's hash, so every driver computes and checks the
-//! same chain.
+//! same chain. The review queue holds what the safety decision held back
+//! or flagged, with the evidence around it, until staff decide.
 
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
@@ -133,6 +135,72 @@ pub trait AuditStore: Send + Sync + 'static {
         check_audit_chain(&rows)?;
         Ok(rows.len() as u64)
     }
+}
+
+/// Something a person said that the safety decision held back or flagged,
+/// waiting for staff, with the evidence around it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredReview {
+    /// Id, given by the hub.
+    pub id: u64,
+    /// `held` (not delivered until staff decide) or `flagged` (delivered,
+    /// and shown to staff).
+    pub verdict: String,
+    /// What was said: `room_message`, `dm`, `topic`, `away`, `room_name`,
+    /// `bio`…
+    pub speech: String,
+    /// The author's band, `teen` or `adult`.
+    pub band: String,
+    /// Where: the room's slug, or `""` for speech outside any room.
+    pub place: String,
+    /// The author's session id.
+    pub author_id: u64,
+    /// The author's nickname when they said it.
+    pub author_nick: String,
+    /// What they said.
+    pub text: String,
+    /// The rule that decided, if the decision names one (else empty).
+    pub rule: String,
+    /// Milliseconds since the Unix epoch.
+    pub at_ms: u64,
+    /// The evidence: the message and what was said around it, in order,
+    /// as it was when recorded. Never changed afterwards.
+    pub context: Vec<StoredContextLine>,
+    /// When staff decided; `None` while the review is pending.
+    pub decided_at_ms: Option<u64>,
+    /// What staff decided; set together with `decided_at_ms`.
+    pub decision: Option<String>,
+}
+
+/// One line of a review's evidence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredContextLine {
+    /// The message's id.
+    pub message_id: u64,
+    /// Its author's session id.
+    pub author_id: u64,
+    /// Its author's nickname then.
+    pub author_nick: String,
+    /// Its text.
+    pub text: String,
+    /// Milliseconds since the Unix epoch.
+    pub at_ms: u64,
+}
+
+/// The review queue.
+#[async_trait]
+pub trait ReviewStore: Send + Sync + 'static {
+    /// Records a review and its evidence, in one transaction: all or
+    /// none. Fails with [`StoreError::Duplicate`] when a review already has
+    /// this id. A review recorded with a decision is not pending.
+    async fn record_review(&self, review: &StoredReview) -> Result<(), StoreError>;
+    /// The `limit` oldest reviews not decided yet (by `at_ms`, then id),
+    /// oldest first, each with its evidence in the order it was recorded.
+    async fn pending_reviews(&self, limit: u32) -> Result<Vec<StoredReview>, StoreError>;
+    /// Records staff's decision. False when no review has this id or it
+    /// was decided already: a review is decided once, and its evidence is
+    /// never changed.
+    async fn decide_review(&self, id: u64, decision: &str, at_ms: u64) -> Result<bool, StoreError>;
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ mod accounts;
 mod bad_input;
 mod bands;
 mod binary;
+mod database;
 mod dms;
 mod entry;
 mod irc;

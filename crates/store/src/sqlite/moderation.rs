@@ -1,12 +1,19 @@
-//! [`SanctionStore`] and [`AuditStore`] for SQLite.
+//! [`SanctionStore`], [`AuditStore`] and [`ReviewStore`] for SQLite:
+//! `sanctions`, the hash-chained `audit_log`, and the review queue
+//! (`reviews` and their evidence, `review_context`).
+
+use std::collections::HashMap;
 
 use async_trait::async_trait;
 use sqlx::sqlite::SqliteRow;
 
-use super::{Columns, SqliteStore, query_failed, stored_u64, to_i64};
+use super::{
+    Columns, SqliteStore, insert_failed, insert_rows, optional_i64, query_failed, stored_u64,
+    to_i64,
+};
 use crate::{
-    AUDIT_CHAIN_SEED, AuditEntry, AuditStore, SanctionStore, StoreError, StoredAuditEntry,
-    StoredSanction, audit_hash,
+    AUDIT_CHAIN_SEED, AuditEntry, AuditStore, ReviewStore, SanctionStore, StoreError,
+    StoredAuditEntry, StoredContextLine, StoredReview, StoredSanction, audit_hash,
 };
 
 /// The columns of `sanctions`, in the order [`read_sanction`] reads them.
@@ -32,7 +39,6 @@ const SELECT_IN_FORCE: &str = concat!(
 #[async_trait]
 impl SanctionStore for SqliteStore {
     async fn record_sanction(&self, sanction: &StoredSanction) -> Result<(), StoreError> {
-        let optional = |field, value: Option<u64>| value.map(|at| to_i64(field, at)).transpose();
         sqlx::query(INSERT_SANCTION)
             .bind(to_i64("id", sanction.id)?)
             .bind(&sanction.kind)
@@ -42,21 +48,14 @@ impl SanctionStore for SqliteStore {
             .bind(&sanction.reason)
             .bind(&sanction.by_nick)
             .bind(to_i64("created_at_ms", sanction.created_at_ms)?)
-            .bind(optional("expires_at_ms", sanction.expires_at_ms)?)
-            .bind(optional("lifted_at_ms", sanction.lifted_at_ms)?)
+            .bind(optional_i64("expires_at_ms", sanction.expires_at_ms)?)
+            .bind(optional_i64("lifted_at_ms", sanction.lifted_at_ms)?)
             .execute(&self.pool)
             .await
-            .map_err(|source| match source {
-                sqlx::Error::Database(error) if error.is_unique_violation() => {
-                    StoreError::Duplicate {
-                        what: "a sanction with this id",
-                    }
-                }
-                source => StoreError::Query {
-                    operation: "recording a sanction",
-                    source,
-                },
-            })?;
+            .map_err(insert_failed(
+                "recording a sanction",
+                "a sanction with this id",
+            ))?;
         Ok(())
     }
 
@@ -170,109 +169,290 @@ impl AuditStore for SqliteStore {
     }
 }
 
+/// The columns of `reviews`, in the order [`INSERT_REVIEW`] binds them.
+macro_rules! review_columns {
+    () => {
+        "id, verdict, speech, band, place, author_id, author_nick, text, rule, at_ms, \
+         decided_at_ms, decision"
+    };
+}
+
+/// The ids of the oldest pending reviews, at most `?` of them: one
+/// definition of the queue for both halves of `pending_reviews`.
+macro_rules! pending_review_ids {
+    () => {
+        "SELECT id FROM reviews WHERE decided_at_ms IS NULL ORDER BY at_ms, id LIMIT ?"
+    };
+}
+
+const INSERT_REVIEW: &str = concat!(
+    "INSERT INTO reviews (",
+    review_columns!(),
+    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+);
+
+const INSERT_CONTEXT: &str = "INSERT INTO review_context \
+     (review_id, position, message_id, author_id, author_nick, text, at_ms) ";
+
+/// Values bound per evidence line.
+const CONTEXT_COLUMNS: usize = 7;
+
+const SELECT_PENDING_REVIEWS: &str = concat!(
+    "SELECT ",
+    review_columns!(),
+    " FROM reviews WHERE id IN (",
+    pending_review_ids!(),
+    ") ORDER BY at_ms, id"
+);
+
+const SELECT_PENDING_CONTEXT: &str = concat!(
+    "SELECT review_id, message_id, author_id, author_nick, text, at_ms FROM review_context \
+     WHERE review_id IN (",
+    pending_review_ids!(),
+    ") ORDER BY review_id, position"
+);
+
+#[async_trait]
+impl ReviewStore for SqliteStore {
+    async fn record_review(&self, review: &StoredReview) -> Result<(), StoreError> {
+        // Convert everything first, so a value out of range fails the call
+        // before a transaction is even opened.
+        let id = to_i64("id", review.id)?;
+        let lines = review
+            .context
+            .iter()
+            .zip(0_i64..)
+            .map(|(line, position)| ContextRow::new(line, position))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut transaction = self
+            .pool
+            .begin()
+            .await
+            .map_err(query_failed("beginning a transaction to record a review"))?;
+        sqlx::query(INSERT_REVIEW)
+            .bind(id)
+            .bind(&review.verdict)
+            .bind(&review.speech)
+            .bind(&review.band)
+            .bind(&review.place)
+            .bind(to_i64("author_id", review.author_id)?)
+            .bind(&review.author_nick)
+            .bind(&review.text)
+            .bind(&review.rule)
+            .bind(to_i64("at_ms", review.at_ms)?)
+            .bind(optional_i64("decided_at_ms", review.decided_at_ms)?)
+            .bind(review.decision.as_deref())
+            .execute(&mut *transaction)
+            .await
+            .map_err(insert_failed("recording a review", "a review with this id"))?;
+        insert_rows(
+            &mut transaction,
+            INSERT_CONTEXT,
+            CONTEXT_COLUMNS,
+            &lines,
+            |mut values, line| {
+                values
+                    .push_bind(id)
+                    .push_bind(line.position)
+                    .push_bind(line.message_id)
+                    .push_bind(line.author_id)
+                    .push_bind(line.author_nick)
+                    .push_bind(line.text)
+                    .push_bind(line.at_ms);
+            },
+            "recording a review's evidence",
+        )
+        .await?;
+        transaction
+            .commit()
+            .await
+            .map_err(query_failed("committing a review"))
+    }
+
+    async fn pending_reviews(&self, limit: u32) -> Result<Vec<StoredReview>, StoreError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let limit = i64::from(limit);
+        // One read transaction, so both queries see the same queue even if
+        // staff decide a review in between.
+        let mut transaction = self.pool.begin().await.map_err(query_failed(
+            "beginning a transaction to read the review queue",
+        ))?;
+        let review_rows = sqlx::query(SELECT_PENDING_REVIEWS)
+            .bind(limit)
+            .fetch_all(&mut *transaction)
+            .await
+            .map_err(query_failed("reading the review queue"))?;
+        let context_rows = sqlx::query(SELECT_PENDING_CONTEXT)
+            .bind(limit)
+            .fetch_all(&mut *transaction)
+            .await
+            .map_err(query_failed("reading the review queue's evidence"))?;
+        transaction
+            .commit()
+            .await
+            .map_err(query_failed("ending a read of the review queue"))?;
+        let mut reviews = review_rows
+            .iter()
+            .map(read_review)
+            .collect::<Result<Vec<_>, _>>()?;
+        let position: HashMap<u64, usize> = reviews
+            .iter()
+            .enumerate()
+            .map(|(index, review)| (review.id, index))
+            .collect();
+        for row in &context_rows {
+            let columns = Columns::of(row, "decoding a review's evidence");
+            let review_id = columns.unsigned("review_id")?;
+            let line = StoredContextLine {
+                message_id: columns.unsigned("message_id")?,
+                author_id: columns.unsigned("author_id")?,
+                author_nick: columns.get("author_nick")?,
+                text: columns.get("text")?,
+                at_ms: columns.unsigned("at_ms")?,
+            };
+            if let Some(review) = position
+                .get(&review_id)
+                .and_then(|&index| reviews.get_mut(index))
+            {
+                review.context.push(line);
+            }
+        }
+        Ok(reviews)
+    }
+
+    async fn decide_review(&self, id: u64, decision: &str, at_ms: u64) -> Result<bool, StoreError> {
+        let result = sqlx::query(
+            "UPDATE reviews SET decision = ?, decided_at_ms = ? \
+             WHERE id = ? AND decided_at_ms IS NULL",
+        )
+        .bind(decision)
+        .bind(to_i64("at_ms", at_ms)?)
+        .bind(to_i64("id", id)?)
+        .execute(&self.pool)
+        .await
+        .map_err(query_failed("deciding a review"))?;
+        Ok(result.rows_affected() == 1)
+    }
+}
+
+/// A [`StoredContextLine`] converted to the database's types, borrowing
+/// its text.
+struct ContextRow<'a> {
+    position: i64,
+    message_id: i64,
+    author_id: i64,
+    author_nick: &'a str,
+    text: &'a str,
+    at_ms: i64,
+}
+
+impl<'a> ContextRow<'a> {
+    fn new(line: &'a StoredContextLine, position: i64) -> Result<Self, StoreError> {
+        Ok(ContextRow {
+            position,
+            message_id: to_i64("message_id", line.message_id)?,
+            author_id: to_i64("author_id", line.author_id)?,
+            author_nick: &line.author_nick,
+            text: &line.text,
+            at_ms: to_i64("at_ms", line.at_ms)?,
+        })
+    }
+}
+
+/// Reads one `reviews` row, without its evidence.
+fn read_review(row: &SqliteRow) -> Result<StoredReview, StoreError> {
+    let columns = Columns::of(row, "decoding a review");
+    Ok(StoredReview {
+        id: columns.unsigned("id")?,
+        verdict: columns.get("verdict")?,
+        speech: columns.get("speech")?,
+        band: columns.get("band")?,
+        place: columns.get("place")?,
+        author_id: columns.unsigned("author_id")?,
+        author_nick: columns.get("author_nick")?,
+        text: columns.get("text")?,
+        rule: columns.get("rule")?,
+        at_ms: columns.unsigned("at_ms")?,
+        context: Vec::new(),
+        decided_at_ms: columns.optional_unsigned("decided_at_ms")?,
+        decision: columns.get("decision")?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    //! The database's own guard on the review queue's evidence; what every
+    //! driver must do is in `crate::conformance::moderation`.
+
     use super::*;
+    use crate::conformance::moderation::review;
 
-    async fn store() -> (tempfile::TempDir, SqliteStore) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path()).await.unwrap();
-        (dir, store)
+    /// Runs `sql` behind the store's back, as someone with the file could.
+    async fn execute(store: &SqliteStore, sql: &'static str) -> Result<u64, sqlx::Error> {
+        let result = sqlx::query(sql).execute(&store.pool).await?;
+        Ok(result.rows_affected())
     }
 
-    fn sanction(id: u64, kind: &str, expires_at_ms: Option<u64>) -> StoredSanction {
-        StoredSanction {
-            id,
-            kind: kind.into(),
-            nick: "Troll".into(),
-            nick_key: "troll".into(),
-            address: Some("192.0.2.7".into()),
-            reason: "Insultes répétées".into(),
-            by_nick: "Modo".into(),
-            created_at_ms: 1_000,
-            expires_at_ms,
-            lifted_at_ms: None,
+    fn refused(result: Result<u64, sqlx::Error>, because: &str) {
+        match result {
+            Err(sqlx::Error::Database(error)) => {
+                assert!(error.message().contains(because), "{error}");
+            }
+            other => panic!("expected a refusal, got {other:?}"),
         }
     }
 
     #[tokio::test]
-    async fn only_unlifted_unexpired_mutes_and_bans_are_in_force() {
-        let (_dir, store) = store().await;
-        store
-            .record_sanction(&sanction(1, "warning", None))
-            .await
-            .unwrap();
-        store
-            .record_sanction(&sanction(2, "mute", Some(5_000)))
-            .await
-            .unwrap();
-        store
-            .record_sanction(&sanction(3, "ban", None))
-            .await
-            .unwrap();
-        store
-            .record_sanction(&sanction(4, "ban", Some(2_000)))
-            .await
-            .unwrap();
-        store
-            .record_sanction(&sanction(5, "kick", None))
-            .await
-            .unwrap();
-        let ids = |sanctions: Vec<StoredSanction>| -> Vec<u64> {
-            sanctions.iter().map(|s| s.id).collect()
-        };
-        assert_eq!(ids(store.sanctions_in_force(3_000).await.unwrap()), [2, 3]);
-        assert_eq!(
-            ids(store.sanctions_in_force(1_500).await.unwrap()),
-            [2, 3, 4]
+    async fn evidence_cannot_be_edited_even_behind_the_stores_back() {
+        let (_dir, store) = SqliteStore::temporary().await;
+        store.record_review(&review(1, 1_000, 2)).await.unwrap();
+        refused(
+            execute(
+                &store,
+                "UPDATE review_context SET text = 'rien' WHERE review_id = 1",
+            )
+            .await,
+            "immutable",
         );
-
-        assert!(store.lift_sanction(3, 3_100).await.unwrap());
-        assert!(!store.lift_sanction(3, 3_200).await.unwrap(), "lifted once");
-        assert!(!store.lift_sanction(99, 3_200).await.unwrap());
-        assert_eq!(ids(store.sanctions_in_force(3_000).await.unwrap()), [2]);
-
-        // Every column reads back as written.
-        assert_eq!(
-            store.sanctions_in_force(3_000).await.unwrap(),
-            [sanction(2, "mute", Some(5_000))]
+        refused(
+            execute(&store, "UPDATE reviews SET text = 'rien' WHERE id = 1").await,
+            "immutable",
         );
-        assert!(matches!(
-            store.record_sanction(&sanction(1, "warning", None)).await,
-            Err(StoreError::Duplicate { .. })
-        ));
+        refused(
+            execute(
+                &store,
+                "UPDATE reviews SET decision = 'remove' WHERE id = 1",
+            )
+            .await,
+            "CHECK",
+        );
+        assert_eq!(
+            store.pending_reviews(1).await.unwrap(),
+            [review(1, 1_000, 2)]
+        );
+        store.close().await;
     }
 
     #[tokio::test]
-    async fn the_audit_log_chains_its_rows_and_detects_an_edit() {
-        let (_dir, store) = store().await;
-        assert_eq!(store.verify_audit().await.unwrap(), 0);
-        for (index, subject) in ["Troll", "Spam", "Relou"].iter().enumerate() {
-            let id = store
-                .append_audit(&AuditEntry {
-                    at_ms: 1_000 + index as u64,
-                    actor: "Modo".into(),
-                    action: "sanction.mute".into(),
-                    subject: (*subject).into(),
-                    detail: "10 min".into(),
-                })
-                .await
-                .unwrap();
-            assert_eq!(id, index as u64 + 1);
-        }
-        assert_eq!(store.verify_audit().await.unwrap(), 3);
-        let rows = store.audit_log().await.unwrap();
-        assert_eq!(rows[0].prev_hash, AUDIT_CHAIN_SEED);
-        assert_eq!(rows[1].prev_hash, rows[0].hash);
-
-        // Someone edits a row behind the store's back.
-        sqlx::query("UPDATE audit_log SET subject = 'Innocent' WHERE id = 2")
-            .execute(&store.pool)
+    async fn a_decision_cannot_be_changed_even_behind_the_stores_back() {
+        let (_dir, store) = SqliteStore::temporary().await;
+        store.record_review(&review(1, 1_000, 0)).await.unwrap();
+        assert!(store.decide_review(1, "deliver", 2_000).await.unwrap());
+        refused(
+            execute(
+                &store,
+                "UPDATE reviews SET decision = NULL, decided_at_ms = NULL WHERE id = 1",
+            )
+            .await,
+            "decided once",
+        );
+        let decision: String = sqlx::query_scalar("SELECT decision FROM reviews WHERE id = 1")
+            .fetch_one(&store.pool)
             .await
             .unwrap();
-        assert!(matches!(
-            store.verify_audit().await,
-            Err(StoreError::AuditChainBroken { id: 2 })
-        ));
+        assert_eq!(decision, "deliver");
+        store.close().await;
     }
 }
