@@ -35,12 +35,15 @@ const WRITE_RETRIES: [Option<Duration>; 3] = [
     None,
 ];
 
-/// Where the hub writes sanctions and audit entries.
+/// Where the hub writes sanctions, audit entries and review items.
 pub struct StaffStores {
     /// Sanctions.
     pub sanctions: Arc<dyn SanctionStore>,
     /// The audit log.
     pub audit: Arc<dyn AuditStore>,
+    /// The review queue's items (held and flagged texts); without it they
+    /// last only as long as the process.
+    pub reviews: Option<Arc<dyn tchatche_store::ReviewStore>>,
 }
 
 /// A write for the staff writer task.

@@ -140,6 +140,7 @@ impl Hub {
         let (done_sender, done) = mpsc::unbounded_channel();
         let credentials =
             crate::accounts::Credentials::new(&settings.accounts, accounts.clone()).await?;
+        let reviews = staff.as_ref().and_then(|stores| stores.reviews.clone());
         let (staff, sanctions) = crate::staff::Staff::new(staff, done_sender.clone()).await?;
         crate::staff::warn_about_listed_nicknames(&settings, &credentials, accounts.as_deref())
             .await?;
@@ -162,7 +163,7 @@ impl Hub {
             sanctions,
             conversations: crate::conversations::Conversations::default(),
             created_rooms: std::collections::HashMap::new(),
-            review: crate::review::ReviewQueue::default(),
+            review: crate::review::ReviewQueue::new(reviews),
             #[cfg(test)]
             test_rule: None,
         };
@@ -658,10 +659,15 @@ impl Hub {
                 }
             }
         }
-        if let Some(task) = self.staff.close_writer()
-            && let Err(error) = task.await
-        {
-            tracing::error!(error = %error, "the staff writer ended abnormally");
+        for (writer, task) in [
+            ("staff", self.staff.close_writer()),
+            ("review", self.review.close_writer()),
+        ] {
+            if let Some(task) = task
+                && let Err(error) = task.await
+            {
+                tracing::error!(error = %error, writer, "a writer ended abnormally");
+            }
         }
         while let Ok(work) = done.try_recv() {
             if let crate::work::Done::Reply { to, event } = work {

@@ -816,3 +816,86 @@ mod review {
         assert_eq!(waiting[1].author.nick, "Alice");
     }
 }
+
+mod review_store {
+    use std::sync::Arc;
+
+    use tchatche_safety::Verdict;
+    use tchatche_store::ReviewStore;
+
+    use super::*;
+
+    /// A held text is written to the database with its evidence, off the
+    /// hub's task, and is there once the hub has stopped.
+    #[tokio::test]
+    async fn a_held_text_is_recorded_in_the_store_with_its_context() {
+        fn rule(text: &str) -> Option<Verdict> {
+            (text == "à retenir").then_some(Verdict::Hold)
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(tchatche_store::SqliteStore::open(dir.path()).await.unwrap());
+        let settings = Arc::new(HubSettings::from_config(&tchatche_config::Config::default()));
+        let bus = tchatche_bus::LocalBus::new();
+        let mut hub = crate::state::Hub::new(crate::state::Beginning {
+            settings,
+            store: None,
+            history: crate::history::HistoryWrites::new(None, None),
+            accounts: None,
+            staff: Some(crate::StaffStores {
+                sanctions: store.clone(),
+                audit: store.clone(),
+                reviews: Some(store.clone()),
+            }),
+            bus: Box::new(bus.attach(0)),
+        })
+        .await
+        .unwrap();
+        hub.test_rule = Some(rule);
+        let (handle, task) = crate::launch(hub);
+        let test_hub = TestHub {
+            handle: handle.clone(),
+        };
+        let mut alice = test_hub.guest("Alice", 25).await;
+        alice.join("paris").await;
+        assert!(matches!(
+            alice.say("paris", "bonjour").await,
+            Event::Sent { .. }
+        ));
+        let held = alice.say("paris", "à retenir").await;
+        assert!(
+            matches!(&held, Event::Error(error) if error.code == ErrorCode::MessageHeld),
+            "{held:?}"
+        );
+        handle.shutdown().await;
+        task.await.unwrap();
+        let pending = store.pending_reviews(10).await.unwrap();
+        assert_eq!(pending.len(), 1, "{pending:?}");
+        let review = &pending[0];
+        assert_eq!(
+            (
+                review.verdict.as_str(),
+                review.speech.as_str(),
+                review.place.as_str(),
+                review.text.as_str(),
+                review.author_nick.as_str(),
+                review.band.as_str()
+            ),
+            (
+                "held",
+                "room_message",
+                "paris",
+                "à retenir",
+                "Alice",
+                "adult"
+            )
+        );
+        assert_eq!(
+            review
+                .context
+                .iter()
+                .map(|line| line.text.as_str())
+                .collect::<Vec<_>>(),
+            ["bonjour"]
+        );
+    }
+}

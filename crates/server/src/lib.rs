@@ -129,6 +129,7 @@ impl Server {
                 staff: Some(StaffStores {
                     sanctions: Arc::clone(&stores.sanctions),
                     audit: Arc::clone(&stores.audit),
+                    reviews: Some(Arc::clone(&stores.reviews)),
                 }),
             },
             Box::new(bus.attach(0)),
