@@ -14,6 +14,8 @@ use std::str::FromStr;
 
 use toml::de::{DeTable, DeValue};
 
+use tchatche_safety::names::MAX_ROOM_SLUG_BYTES;
+
 use crate::{Config, RoomBands, default_rooms};
 
 /// The environment variable naming the configuration file when no path is given.
@@ -320,9 +322,6 @@ fn without_credentials(value: &str) -> String {
     }
 }
 
-/// Longest room slug: IRC channel names are at most 50 characters, `#` included.
-const MAX_SLUG_CHARS: usize = 49;
-
 fn invalid(key: impl Into<String>, message: impl Into<String>) -> ConfigError {
     ConfigError::Invalid {
         key: key.into(),
@@ -507,11 +506,11 @@ fn validate_rooms(config: &Config) -> Result<(), ConfigError> {
     for (index, room) in config.rooms.iter().enumerate() {
         let key = |field: &str| format!("rooms[{index}].{field}");
         let slug = room.slug.as_str();
-        if !is_valid_slug(slug) {
+        if !tchatche_safety::names::is_room_slug(slug) {
             return Err(invalid(
                 key("slug"),
                 format!(
-                    "room {slug:?}: a slug is 1 to {MAX_SLUG_CHARS} lower-case letters and digits, \
+                    "room {slug:?}: a slug is 1 to {MAX_ROOM_SLUG_BYTES} lower-case letters and digits, \
                      in words joined by single dashes (it is also the IRC channel name)"
                 ),
             ));
@@ -553,17 +552,6 @@ fn validate_rooms(config: &Config) -> Result<(), ConfigError> {
         }
     }
     Ok(())
-}
-
-/// `^[a-z0-9]+(-[a-z0-9]+)*$`, at most [`MAX_SLUG_CHARS`] long.
-fn is_valid_slug(slug: &str) -> bool {
-    slug.len() <= MAX_SLUG_CHARS
-        && slug.split('-').all(|word| {
-            !word.is_empty()
-                && word
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        })
 }
 
 #[cfg(test)]
@@ -1089,17 +1077,17 @@ mod tests {
                 "room `paris`",
             ),
             (
-                room("paris", "adult", "") + &room("paris", "adult", ""),
+                room("paris", "adult", "") + room("paris", "adult", "").as_str(),
                 "rooms[1].slug",
                 "adult band by rooms[0]",
             ),
             (
-                room("paris", "teen", "") + &room("paris", "both", ""),
+                room("paris", "teen", "") + room("paris", "both", "").as_str(),
                 "rooms[1].slug",
                 "teen band by rooms[0]",
             ),
             (
-                room("paris", "both", "") + &room("paris", "adult", ""),
+                room("paris", "both", "") + room("paris", "adult", "").as_str(),
                 "rooms[1].slug",
                 "adult band by rooms[0]",
             ),
@@ -1135,8 +1123,8 @@ mod tests {
             "[limits]\nidle_timeout_secs = 75".to_owned(),
             "[history]\nscrollback = 500\nretention_days = 0".to_owned(),
             // The same slug in each band is two distinct rooms.
-            room("paris", "adult") + &room("paris", "teen"),
-            room("18-25-ans", "adult") + &room(&"a".repeat(MAX_SLUG_CHARS), "teen"),
+            room("paris", "adult") + room("paris", "teen").as_str(),
+            room("18-25-ans", "adult") + room(&"a".repeat(MAX_ROOM_SLUG_BYTES), "teen").as_str(),
         ];
         for source in &cases {
             if let Err(error) = load_source(source) {

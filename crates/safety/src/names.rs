@@ -104,6 +104,21 @@ pub fn room_slug(name: &str) -> Result<String, RoomNameRefusal> {
     Ok(slug)
 }
 
+/// Whether `slug` is a room slug: lower-case ASCII letters and digits in
+/// words joined by single dashes (`fans-de-zoe`), at most
+/// [`MAX_ROOM_SLUG_BYTES`] long. It is the one rule, for the rooms members
+/// create ([`room_slug`] makes only such slugs) and for the seeded rooms of
+/// the configuration alike.
+pub fn is_room_slug(slug: &str) -> bool {
+    slug.len() <= MAX_ROOM_SLUG_BYTES
+        && slug.split('-').all(|word| {
+            !word.is_empty()
+                && word
+                    .bytes()
+                    .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit())
+        })
+}
+
 /// The key under which room slugs are unique: [`nickname_key`] applied to
 /// the slug, so `paris` and `pаris` (Cyrillic `а`), or `salon-10` and
 /// `salon-lo`, name the same room.
@@ -159,6 +174,44 @@ pub fn mentioned_nicks(body: &str) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_room_slug_is_one_rule_for_created_and_seeded_rooms() {
+        for good in [
+            "paris",
+            "fans-de-zoe",
+            "30-40-ans",
+            "a",
+            &"x".repeat(MAX_ROOM_SLUG_BYTES),
+        ] {
+            assert!(is_room_slug(good), "{good}");
+        }
+        for bad in [
+            "",
+            "Paris",
+            "-paris",
+            "paris-",
+            "fans--zoe",
+            "été",
+            "salon 2",
+            &"x".repeat(MAX_ROOM_SLUG_BYTES + 1),
+        ] {
+            assert!(!is_room_slug(bad), "{bad:?}");
+        }
+        // What members' room names turn into always passes.
+        for name in [
+            "Café  du  coin",
+            "Fans de Zoé",
+            "Les 30-40 ans",
+            &"long ".repeat(6),
+        ] {
+            let slug = room_slug(name).unwrap_or_default();
+            assert!(
+                slug.is_empty() || is_room_slug(&slug),
+                "{name:?} -> {slug:?}"
+            );
+        }
+    }
 
     fn is_irc_safe_slug(slug: &str) -> bool {
         !slug.is_empty()
