@@ -14,7 +14,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tchatche_protocol::{Department, ErrorCode, Event, Gender, UserId};
+use tchatche_protocol::{AccountCommand, Department, ErrorCode, Event, Gender, UserId};
 use tchatche_store::{AccountStore, NewAccount, StoreError, StoredAccount};
 use tokio::sync::Semaphore;
 
@@ -722,6 +722,29 @@ impl Hub {
             crate::effects::Recipients::Queues(peers),
             Outgoing::new(Event::AccountChanged { user, member }),
         );
+    }
+}
+
+impl Hub {
+    /// The commands of this family, each to its handler.
+    pub(crate) fn account_command(
+        &mut self,
+        id: UserId,
+        req: Option<u32>,
+        command: AccountCommand,
+    ) -> Outcome {
+        match command {
+            AccountCommand::Enter(enter) => self.enter(id, req, enter),
+            AccountCommand::Authenticate { account, password } => {
+                self.authenticate(id, req, &account, password)
+            }
+            AccountCommand::Register { password, email } => self.register(id, req, password, email),
+            AccountCommand::ChangePassword {
+                current,
+                new_password,
+            } => self.change_password(id, req, current, new_password),
+            AccountCommand::DeleteAccount { password } => self.delete_account(id, req, password),
+        }
     }
 }
 

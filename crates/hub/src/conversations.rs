@@ -5,7 +5,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use tchatche_protocol::{DirectMessage, DmAcceptance, ErrorCode, Event, MessageId, UserId};
+use tchatche_protocol::{
+    DirectMessage, DmAcceptance, ErrorCode, Event, MessageId, PrivateCommand, UserId,
+};
 use tchatche_safety::may_see;
 
 use crate::speech::Speech;
@@ -142,6 +144,24 @@ impl Hub {
         self.person_mut(id, req)?.accepts = accept;
         self.send(id, Event::Ok { req });
         Ok(())
+    }
+}
+
+impl Hub {
+    /// The commands of this family, each to its handler.
+    pub(crate) fn private_command(
+        &mut self,
+        id: UserId,
+        req: Option<u32>,
+        command: PrivateCommand,
+    ) -> Outcome {
+        match command {
+            PrivateCommand::Dm { to, body } => self.dm(id, req, to, body),
+            PrivateCommand::DmNick { nick, body } => self.dm_nick(id, req, &nick, body),
+            PrivateCommand::DmTyping { to } => self.dm_typing(id, req, to),
+            PrivateCommand::DmSeen { with, up_to } => self.dm_seen(id, req, with, up_to),
+            PrivateCommand::SetDmPrivacy { accept } => self.set_dm_privacy(id, req, accept),
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! People: the band's user list and search, `whois` and `whowas`, away
 //! messages, and who watches presence or the room directory.
 
-use tchatche_protocol::{Department, ErrorCode, Event, UserId, UserQuery};
+use tchatche_protocol::{Department, ErrorCode, Event, PeopleCommand, UserId, UserQuery};
 use tchatche_safety::may_see;
 use tokio::time::Instant;
 
@@ -200,5 +200,23 @@ impl Hub {
         }
         self.send(id, Event::Ok { req });
         Ok(())
+    }
+}
+
+impl Hub {
+    /// The commands of this family, each to its handler.
+    pub(crate) fn people_command(
+        &mut self,
+        id: UserId,
+        req: Option<u32>,
+        command: PeopleCommand,
+    ) -> Outcome {
+        match command {
+            PeopleCommand::Users(query) => self.users(id, req, query),
+            PeopleCommand::WatchPresence { on } => self.watch_presence(id, req, on),
+            PeopleCommand::Whois { nick } => self.whois(id, req, &nick),
+            PeopleCommand::SetAway { message } => self.set_away(id, req, message),
+            PeopleCommand::Whowas { nick } => self.whowas(id, req, &nick),
+        }
     }
 }

@@ -13,7 +13,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tchatche_protocol::{Band, ErrorCode, Event, SanctionKind, StaffRole, UserId};
+use tchatche_protocol::{Band, ErrorCode, Event, SanctionKind, StaffCommand, StaffRole, UserId};
 use tchatche_store::{
     AccountStore, AuditEntry, AuditStore, SanctionStore, StoreError, StoredSanction,
 };
@@ -268,5 +268,21 @@ impl Hub {
         );
         self.acknowledge(id, req);
         Ok(())
+    }
+}
+
+impl Hub {
+    /// The commands of this family, each to its handler.
+    pub(crate) fn staff_command(
+        &mut self,
+        id: UserId,
+        req: Option<u32>,
+        command: StaffCommand,
+    ) -> Outcome {
+        match command {
+            StaffCommand::Sanction(sanction) => self.sanction(id, req, sanction),
+            StaffCommand::LiftSanction { id: sanction } => self.lift_sanction(id, req, sanction),
+            StaffCommand::Wallops { text } => self.wallops(id, req, text),
+        }
     }
 }

@@ -26,6 +26,7 @@ use crate::outbox::{OutboxSender, Outgoing};
 use crate::rooms::{BandState, Room};
 use crate::session::{Person, Session, Sessions};
 use crate::settings::HubSettings;
+use tchatche_protocol::{LinkCommand, RoomCommand};
 
 /// Seconds between two nudges of one IRC session (see [`Hub::sweep_sessions`]).
 pub(crate) const NUDGE_EVERY_SECS: u32 = 15;
@@ -429,62 +430,13 @@ impl Hub {
     /// Hands a command to the family that handles it.
     fn handle(&mut self, id: UserId, req: Option<u32>, command: Command) -> Outcome {
         match command {
-            Command::Enter(enter) => self.enter(id, req, enter),
-            Command::Authenticate { account, password } => {
-                self.authenticate(id, req, &account, password)
-            }
-            Command::Register { password, email } => self.register(id, req, password, email),
-            Command::ChangePassword {
-                current,
-                new_password,
-            } => self.change_password(id, req, current, new_password),
-            Command::DeleteAccount { password } => self.delete_account(id, req, password),
-            Command::ListRooms {} => self.list_rooms(id, req),
-            Command::Join { room, key, create } => {
-                self.join(id, req, &room, key.as_deref(), create == Some(true))
-            }
-            Command::Leave { room } => self.leave(id, req, &room),
-            Command::Say(say) => self.say(id, req, say),
-            Command::CreateRoom { name, topic } => self.create_room(id, req, &name, topic),
-            Command::SetRoom(change) => self.set_room(id, req, change),
-            Command::Voice { room, user, on } => self.voice(id, req, &room, user, on),
-            Command::Users(query) => self.users(id, req, query),
-            Command::WatchPresence { on } => self.watch_presence(id, req, on),
-            Command::WatchDirectory { on } => self.watch_directory(id, req, on),
-            Command::Dm { to, body } => self.dm(id, req, to, body),
-            Command::DmNick { nick, body } => self.dm_nick(id, req, &nick, body),
-            Command::RoomTyping { room } => self.room_typing(id, req, &room),
-            Command::DmTyping { to } => self.dm_typing(id, req, to),
-            Command::DmSeen { with, up_to } => self.dm_seen(id, req, with, up_to),
-            Command::SetDmPrivacy { accept } => self.set_dm_privacy(id, req, accept),
-            Command::Whois { nick } => self.whois(id, req, &nick),
-            Command::Op { room, user, on } => self.op(id, req, &room, user, on),
-            Command::Kick { room, user, reason } => self.kick(id, req, &room, user, reason),
-            Command::Ban { room, mask, on } => {
-                self.set_mask(id, req, &room, crate::rooms::MaskList::Bans, mask, on)
-            }
-            Command::InviteException { room, mask, on } => self.set_mask(
-                id,
-                req,
-                &room,
-                crate::rooms::MaskList::InviteExceptions,
-                mask,
-                on,
-            ),
-            Command::RoomMasks { room } => self.room_masks(id, req, &room),
-            Command::RoomMembers { room } => self.room_members(id, req, &room),
-            Command::Invite { room, user } => self.invite(id, req, &room, user),
-            Command::SetAway { message } => self.set_away(id, req, message),
-            Command::Whowas { nick } => self.whowas(id, req, &nick),
-            Command::History {
-                room,
-                before,
-                limit,
-            } => self.history(id, req, &room, before, limit),
-            Command::Sanction(sanction) => self.sanction(id, req, sanction),
-            Command::LiftSanction { id: sanction } => self.lift_sanction(id, req, sanction),
-            Command::Wallops { text } => self.wallops(id, req, text),
-            Command::Ping {} => {
+            Command::Account(command) => self.account_command(id, req, command),
+            Command::Room(command) => self.room_command(id, req, command),
+            Command::RoomAdmin(command) => self.room_admin_command(id, req, command),
+            Command::People(command) => self.people_command(id, req, command),
+            Command::Private(command) => self.private_command(id, req, command),
+            Command::Staff(command) => self.staff_command(id, req, command),
+            Command::Link(LinkCommand::Ping {}) => {
                 self.send(id, Event::Pong { req });
                 Ok(())
             }
@@ -494,7 +446,7 @@ impl Hub {
     /// Whether `request` is a message to a room of its sender's band whose
     /// history is stored.
     fn says_in_stored_room(&self, request: &Request) -> bool {
-        let Command::Say(say) = &request.command else {
+        let Command::Room(RoomCommand::Say(say)) = &request.command else {
             return false;
         };
         self.person(request.id, None).is_ok_and(|person| {

@@ -13,7 +13,10 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tchatche_protocol::{Command, Enter, ErrorCode, Event, Gender, PROTOCOL_VERSION, Say, UserId};
+use tchatche_protocol::{
+    AccountCommand, Command, Enter, ErrorCode, Event, Gender, LinkCommand, PROTOCOL_VERSION,
+    PeopleCommand, PrivateCommand, RoomAdminCommand, RoomCommand, Say, UserId,
+};
 
 use crate::handle::{Connection, ConnectionInfo, Transport};
 use crate::outbox::{Next, OutboxReceiver, Outgoing};
@@ -107,14 +110,14 @@ impl TestHub {
 
 /// `enter` for a guest (homme, Paris).
 pub(crate) fn enter(nick: &str, age: u32) -> Command {
-    Command::Enter(Enter {
+    Command::Account(AccountCommand::Enter(Enter {
         protocol: PROTOCOL_VERSION,
         nickname: nick.to_owned(),
         age: Some(age),
         gender: Some(Gender::Homme),
         department: Some("75".to_owned()),
         ..Enter::default()
-    })
+    }))
 }
 
 /// Someone connected to a [`TestHub`].
@@ -164,11 +167,11 @@ impl Person {
     /// Joins a room of my band.
     pub async fn join(&mut self, room: &str) -> Event {
         let answer = self
-            .request(Command::Join {
+            .request(Command::Room(RoomCommand::Join {
                 room: room.to_owned(),
                 key: None,
                 create: None,
-            })
+            }))
             .await;
         assert!(matches!(answer, Event::Joined { .. }), "{answer:?}");
         answer
@@ -176,11 +179,11 @@ impl Person {
 
     /// Says something in a room; returns the answer (`sent` or a refusal).
     pub async fn say(&mut self, room: &str, body: &str) -> Event {
-        self.request(Command::Say(Say {
+        self.request(Command::Room(RoomCommand::Say(Say {
             room: room.to_owned(),
             body: body.to_owned(),
             reply_to: None,
-        }))
+        })))
         .await
     }
 
@@ -237,7 +240,7 @@ impl Person {
     /// Every event until the answer to a `ping` sent now: the hub handles
     /// everything in order, so whatever earlier steps caused is among them.
     pub async fn until_pong(&mut self) -> Vec<Event> {
-        let req = self.send(Command::Ping {}).await;
+        let req = self.send(Command::Link(LinkCommand::Ping {})).await;
         let mut seen: Vec<Event> = self.inbox.drain(..).collect();
         loop {
             let event = self.read().await;
@@ -277,12 +280,18 @@ mod entry {
             ..Enter::default()
         };
         let refusal = other
-            .refused(Command::Enter(missing.clone()), ErrorCode::MissingField)
+            .refused(
+                Command::Account(AccountCommand::Enter(missing.clone())),
+                ErrorCode::MissingField,
+            )
             .await;
         assert!(matches!(refusal, Event::Error(error) if error.detail.as_deref() == Some("age")));
         missing.protocol = PROTOCOL_VERSION + 1;
         other
-            .refused(Command::Enter(missing), ErrorCode::ProtocolVersion)
+            .refused(
+                Command::Account(AccountCommand::Enter(missing)),
+                ErrorCode::ProtocolVersion,
+            )
             .await;
     }
 
@@ -291,7 +300,10 @@ mod entry {
         let hub = TestHub::start().await;
         let mut someone = hub.connect_from([192, 0, 2, 7]).await;
         someone
-            .refused(Command::ListRooms {}, ErrorCode::NotEntered)
+            .refused(
+                Command::Room(RoomCommand::ListRooms {}),
+                ErrorCode::NotEntered,
+            )
             .await;
     }
 }
@@ -307,11 +319,11 @@ mod rooms {
         alice.join("paris").await;
         bob.join("paris").await;
         let req = alice
-            .send(Command::Say(Say {
+            .send(Command::Room(RoomCommand::Say(Say {
                 room: "paris".into(),
                 body: "Salut".into(),
                 reply_to: None,
-            }))
+            })))
             .await;
         let events = alice.until_pong().await;
         let message = events
@@ -335,10 +347,12 @@ mod rooms {
         let hub = TestHub::start().await;
         let mut alice = hub.guest("Alice", 25).await;
         let mut bob = hub.guest("Bob", 30).await;
-        let join = |room: &str| Command::Join {
-            room: room.to_owned(),
-            key: None,
-            create: Some(true),
+        let join = |room: &str| {
+            Command::Room(RoomCommand::Join {
+                room: room.to_owned(),
+                key: None,
+                create: Some(true),
+            })
         };
         let first = alice.request(join("Mots croisés")).await;
         assert!(
@@ -361,18 +375,20 @@ mod rooms {
         let hub = TestHub::start().await;
         let mut alice = hub.guest("Alice", 25).await;
         let created = alice
-            .request(Command::CreateRoom {
+            .request(Command::Room(RoomCommand::CreateRoom {
                 name: "Lent".into(),
                 topic: None,
-            })
+            }))
             .await;
         assert!(matches!(created, Event::Joined { .. }), "{created:?}");
         let set = alice
-            .request(Command::SetRoom(tchatche_protocol::SetRoom {
-                room: "lent".into(),
-                slow_mode_secs: Some(10),
-                ..Default::default()
-            }))
+            .request(Command::RoomAdmin(RoomAdminCommand::SetRoom(
+                tchatche_protocol::SetRoom {
+                    room: "lent".into(),
+                    slow_mode_secs: Some(10),
+                    ..Default::default()
+                },
+            )))
             .await;
         assert!(matches!(set, Event::Ok { .. }), "{set:?}");
         assert!(matches!(alice.say("lent", "un").await, Event::Sent { .. }));
@@ -395,18 +411,18 @@ mod rooms {
         let mut alice = hub.guest("Alice", 25).await;
         let mut bob = hub.guest("Bob", 30).await;
         alice
-            .request(Command::CreateRoom {
+            .request(Command::Room(RoomCommand::CreateRoom {
                 name: "Club".into(),
                 topic: None,
-            })
+            }))
             .await;
         bob.join("club").await;
         let kicked = alice
-            .request(Command::Kick {
+            .request(Command::RoomAdmin(RoomAdminCommand::Kick {
                 room: "club".into(),
                 user: bob.id,
                 reason: Some("hors sujet".into()),
-            })
+            }))
             .await;
         assert!(matches!(kicked, Event::Ok { .. }), "{kicked:?}");
         bob.expect("the kick", |event| {
@@ -414,9 +430,9 @@ mod rooms {
         })
         .await;
         let left = alice
-            .request(Command::Leave {
+            .request(Command::Room(RoomCommand::Leave {
                 room: "club".into(),
-            })
+            }))
             .await;
         assert!(matches!(left, Event::Left { .. }), "{left:?}");
         bob.expect(
@@ -431,32 +447,36 @@ mod rooms {
         let hub = TestHub::start().await;
         let mut chef = hub.guest("Chef", 40).await;
         let mut zoe = hub.guest("Zoe", 30).await;
-        chef.request(Command::CreateRoom {
+        chef.request(Command::Room(RoomCommand::CreateRoom {
             name: "Club".into(),
             topic: None,
-        })
+        }))
         .await;
         let set = chef
-            .request(Command::SetRoom(tchatche_protocol::SetRoom {
-                room: "club".into(),
-                invite_only: Some(true),
-                key: Some("secret".into()),
-                ..Default::default()
-            }))
+            .request(Command::RoomAdmin(RoomAdminCommand::SetRoom(
+                tchatche_protocol::SetRoom {
+                    room: "club".into(),
+                    invite_only: Some(true),
+                    key: Some("secret".into()),
+                    ..Default::default()
+                },
+            )))
             .await;
         assert!(matches!(set, Event::Ok { .. }), "{set:?}");
-        let join = |key: Option<&str>| Command::Join {
-            room: "club".into(),
-            key: key.map(str::to_owned),
-            create: None,
+        let join = |key: Option<&str>| {
+            Command::Room(RoomCommand::Join {
+                room: "club".into(),
+                key: key.map(str::to_owned),
+                create: None,
+            })
         };
         zoe.refused(join(Some("secret")), ErrorCode::InviteOnly)
             .await;
         let invited = chef
-            .request(Command::Invite {
+            .request(Command::RoomAdmin(RoomAdminCommand::Invite {
                 room: "club".into(),
                 user: zoe.id,
-            })
+            }))
             .await;
         assert!(matches!(invited, Event::Ok { .. }), "{invited:?}");
         zoe.expect(
@@ -470,25 +490,25 @@ mod rooms {
             Event::Joined { .. }
         ));
         // Used up by joining.
-        zoe.request(Command::Leave {
+        zoe.request(Command::Room(RoomCommand::Leave {
             room: "club".into(),
-        })
+        }))
         .await;
         zoe.refused(join(Some("secret")), ErrorCode::InviteOnly)
             .await;
         // A ban mask comes first, invitation or not.
         let banned = chef
-            .request(Command::Ban {
+            .request(Command::RoomAdmin(RoomAdminCommand::Ban {
                 room: "club".into(),
                 mask: "zo*".into(),
                 on: true,
-            })
+            }))
             .await;
         assert!(matches!(banned, Event::Ok { .. }), "{banned:?}");
-        chef.request(Command::Invite {
+        chef.request(Command::RoomAdmin(RoomAdminCommand::Invite {
             room: "club".into(),
             user: zoe.id,
-        })
+        }))
         .await;
         zoe.refused(join(None), ErrorCode::BannedFromRoom).await;
     }
@@ -512,24 +532,29 @@ mod people {
         let teen = hub.guest("Ado", 16).await;
         adult
             .refused(
-                Command::Whois { nick: "Ado".into() },
+                Command::People(PeopleCommand::Whois { nick: "Ado".into() }),
                 ErrorCode::UserNotFound,
             )
             .await;
         adult
             .refused(
-                Command::Dm {
+                Command::Private(PrivateCommand::Dm {
                     to: teen.id,
                     body: "salut".into(),
-                },
+                }),
                 ErrorCode::UserNotFound,
             )
             .await;
         adult
-            .refused(Command::DmTyping { to: teen.id }, ErrorCode::UserNotFound)
+            .refused(
+                Command::Private(PrivateCommand::DmTyping { to: teen.id }),
+                ErrorCode::UserNotFound,
+            )
             .await;
         match adult
-            .request(Command::Users(tchatche_protocol::UserQuery::default()))
+            .request(Command::People(PeopleCommand::Users(
+                tchatche_protocol::UserQuery::default(),
+            )))
             .await
         {
             Event::UserList { users, .. } => {
@@ -552,7 +577,10 @@ mod people {
             age_min: Some(40),
             ..Default::default()
         };
-        match alice.request(Command::Users(query)).await {
+        match alice
+            .request(Command::People(PeopleCommand::Users(query)))
+            .await
+        {
             Event::UserList { users, total, .. } => {
                 assert_eq!(total, 1);
                 assert_eq!(users[0].nick, "Bob");
@@ -560,9 +588,9 @@ mod people {
             other => panic!("{other:?}"),
         }
         let away = bob
-            .request(Command::SetAway {
+            .request(Command::People(PeopleCommand::SetAway {
                 message: Some("au travail".into()),
-            })
+            }))
             .await;
         assert!(matches!(away, Event::Ok { .. }), "{away:?}");
         let seen = alice.until_pong().await;
@@ -580,16 +608,18 @@ mod people {
         let hub = TestHub::start().await;
         let mut alice = hub.guest("Alice", 25).await;
         let mut bob = hub.guest("Bob", 30).await;
-        let seen = |with: UserId| Command::DmSeen {
-            with,
-            up_to: tchatche_protocol::MessageId(1),
+        let seen = |with: UserId| {
+            Command::Private(PrivateCommand::DmSeen {
+                with,
+                up_to: tchatche_protocol::MessageId(1),
+            })
         };
         bob.refused(seen(alice.id), ErrorCode::NoConversation).await;
         let sent = alice
-            .request(Command::Dm {
+            .request(Command::Private(PrivateCommand::Dm {
                 to: bob.id,
                 body: "coucou".into(),
-            })
+            }))
             .await;
         assert!(matches!(sent, Event::Sent { .. }), "{sent:?}");
         bob.expect(
@@ -677,18 +707,18 @@ mod pipeline {
         // message too.
         alice
             .refused(
-                Command::SetAway {
+                Command::People(PeopleCommand::SetAway {
                     message: Some("rdv au parc".into()),
-                },
+                }),
                 ErrorCode::MessageHeld,
             )
             .await;
         alice
             .refused(
-                Command::Dm {
+                Command::Private(PrivateCommand::Dm {
                     to: bob.id,
                     body: "rdv ?".into(),
-                },
+                }),
                 ErrorCode::MessageHeld,
             )
             .await;
@@ -712,10 +742,10 @@ mod pipeline {
     async fn a_topic_goes_through_the_pipeline_like_a_message() {
         let (_hub, mut alice, _bob) = two_in_paris().await;
         let created = alice
-            .request(Command::CreateRoom {
+            .request(Command::Room(RoomCommand::CreateRoom {
                 name: "Coin".into(),
                 topic: Some("merde alors".into()),
-            })
+            }))
             .await;
         match created {
             Event::Joined { room, .. } => assert_eq!(room.topic, "***** alors"),
@@ -723,11 +753,11 @@ mod pipeline {
         }
         alice
             .refused(
-                Command::SetRoom(tchatche_protocol::SetRoom {
+                Command::RoomAdmin(RoomAdminCommand::SetRoom(tchatche_protocol::SetRoom {
                     room: "coin".into(),
                     topic: Some("rdv ici".into()),
                     ..Default::default()
-                }),
+                })),
                 ErrorCode::MessageHeld,
             )
             .await;
@@ -784,17 +814,21 @@ mod review {
             hub.settle();
         };
         step(super::enter("Alice", 25));
-        step(tchatche_protocol::Command::Join {
-            room: "paris".into(),
-            key: None,
-            create: None,
-        });
-        for body in ["bonjour", "à retenir", "à signaler"] {
-            step(tchatche_protocol::Command::Say(tchatche_protocol::Say {
+        step(tchatche_protocol::Command::Room(
+            tchatche_protocol::RoomCommand::Join {
                 room: "paris".into(),
-                body: body.into(),
-                reply_to: None,
-            }));
+                key: None,
+                create: None,
+            },
+        ));
+        for body in ["bonjour", "à retenir", "à signaler"] {
+            step(tchatche_protocol::Command::Room(
+                tchatche_protocol::RoomCommand::Say(tchatche_protocol::Say {
+                    room: "paris".into(),
+                    body: body.into(),
+                    reply_to: None,
+                }),
+            ));
         }
         let waiting: Vec<_> = hub.review.waiting().collect();
         assert_eq!(waiting.len(), 2);

@@ -409,7 +409,7 @@ mod tests {
     async fn requests_wait_for_room_in_a_full_hub_queue_and_keep_their_order() {
         use std::time::Duration;
         use tchatche_hub::{ConnectionInfo, Next, Transport};
-        use tchatche_protocol::{Command, Event};
+        use tchatche_protocol::{Command, Event, LinkCommand};
 
         let mut config = tchatche_config::Config::default();
         // Room for every answer to the requests that fill the hub's queue.
@@ -425,12 +425,17 @@ mod tests {
         // The test's runtime has one thread: the hub runs only when this
         // test waits, so its queue fills.
         let mut filled = 0;
-        while connection.try_request(None, Command::Ping {}).is_ok() {
+        while connection
+            .try_request(None, Command::Link(LinkCommand::Ping {}))
+            .is_ok()
+        {
             filled += 1;
         }
         assert!(filled > 0);
 
-        let mut requests: Vec<_> = (1..=5).map(|req| (Some(req), Command::Ping {})).collect();
+        let mut requests: Vec<_> = (1..=5)
+            .map(|req| (Some(req), Command::Link(LinkCommand::Ping {})))
+            .collect();
         assert!(matches!(
             try_forward(&connection, &mut requests),
             Forwarded::Busy

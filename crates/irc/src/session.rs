@@ -20,6 +20,9 @@ use crate::numeric::*;
 use crate::profile::{PROFILE_HELP_EN, PROFILE_HELP_FR, parse_profile};
 use crate::render;
 use crate::sasl::{SaslExchange, SaslStep};
+use tchatche_protocol::{
+    AccountCommand, PeopleCommand, PrivateCommand, RoomAdminCommand, RoomCommand, StaffCommand,
+};
 
 /// Settings shared by every IRC session.
 #[derive(Clone, Debug)]
@@ -778,10 +781,10 @@ impl Session {
             "MODE" => self.mode(message),
             "MOTD" => self.motd(),
             "LUSERS" => self.request(
-                Command::Users(UserQuery {
+                Command::People(PeopleCommand::Users(UserQuery {
                     page_size: Some(1),
                     ..UserQuery::default()
-                }),
+                })),
                 Pending::Lusers,
             ),
             "VERSION" => {
@@ -806,9 +809,9 @@ impl Session {
             "CHATHISTORY" => self.chathistory(message),
             "WALLOPS" => match message.param(0).filter(|text| !text.trim().is_empty()) {
                 Some(text) => self.request(
-                    Command::Wallops {
+                    Command::Staff(StaffCommand::Wallops {
                         text: text.to_owned(),
-                    },
+                    }),
                     Pending::Wallops,
                 ),
                 None => self.numeric(ERR_NEEDMOREPARAMS, &["WALLOPS", "Not enough parameters"]),
@@ -966,9 +969,10 @@ impl Session {
             SaslStep::Aborted => self.numeric(ERR_SASLABORTED, &["SASL authentication aborted"]),
             SaslStep::TooLong => self.numeric(ERR_SASLTOOLONG, &["SASL message too long"]),
             SaslStep::Invalid => self.numeric(ERR_SASLFAIL, &["SASL authentication failed"]),
-            SaslStep::Check { account, password } => {
-                self.request(Command::Authenticate { account, password }, Pending::Sasl)
-            }
+            SaslStep::Check { account, password } => self.request(
+                Command::Account(AccountCommand::Authenticate { account, password }),
+                Pending::Sasl,
+            ),
         }
     }
 
@@ -1002,13 +1006,13 @@ impl Session {
         if let Some((nickname, password)) = login {
             self.stage = Stage::Entering;
             self.request(
-                Command::Enter(Enter {
+                Command::Account(AccountCommand::Enter(Enter {
                     protocol: PROTOCOL_VERSION,
                     nickname,
                     password,
                     directory: Some(false),
                     ..Enter::default()
-                }),
+                })),
                 Pending::Enter,
             );
             return;
@@ -1027,7 +1031,7 @@ impl Session {
         self.stage = Stage::Entering;
         let gender = profile.gender;
         self.request(
-            Command::Enter(Enter {
+            Command::Account(AccountCommand::Enter(Enter {
                 protocol: PROTOCOL_VERSION,
                 nickname: nick,
                 age: Some(profile.age),
@@ -1036,7 +1040,7 @@ impl Session {
                 // IRC clients list channels when they ask (LIST).
                 directory: Some(false),
                 ..Enter::default()
-            }),
+            })),
             Pending::Enter,
         );
     }
@@ -1122,7 +1126,7 @@ impl Session {
         if targets == "0" {
             for slug in self.channels.slugs().map(str::to_owned).collect::<Vec<_>>() {
                 self.request(
-                    Command::Leave { room: slug.clone() },
+                    Command::Room(RoomCommand::Leave { room: slug.clone() }),
                     Pending::Part {
                         channel: channel_name(&slug),
                     },
@@ -1144,11 +1148,11 @@ impl Session {
             // does both in one step, so that clients joining a new channel
             // at once all end up in it.
             self.request(
-                Command::Join {
+                Command::Room(RoomCommand::Join {
                     room: slug.clone(),
                     key,
                     create: Some(true),
-                },
+                }),
                 Pending::Join {
                     channel: channel_name(&slug),
                 },
@@ -1163,7 +1167,7 @@ impl Session {
         for channel in targets.split(',').filter(|c| !c.is_empty()) {
             match slug_of(channel) {
                 Some(slug) => self.request(
-                    Command::Leave { room: slug.clone() },
+                    Command::Room(RoomCommand::Leave { room: slug.clone() }),
                     Pending::Part {
                         channel: channel_name(&slug),
                     },
@@ -1194,11 +1198,11 @@ impl Session {
         for target in targets.split(',').filter(|t| !t.is_empty()) {
             if let Some(slug) = slug_of(target) {
                 self.request(
-                    Command::Say(Say {
+                    Command::Room(RoomCommand::Say(Say {
                         room: slug.clone(),
                         body: text.clone(),
                         reply_to: None,
-                    }),
+                    })),
                     Pending::Say {
                         channel: channel_name(&slug),
                         notice,
@@ -1206,10 +1210,10 @@ impl Session {
                 );
             } else {
                 self.request(
-                    Command::DmNick {
+                    Command::Private(PrivateCommand::DmNick {
                         nick: target.to_owned(),
                         body: text.clone(),
-                    },
+                    }),
                     Pending::Dm {
                         nick: target.to_owned(),
                         notice,
@@ -1234,10 +1238,16 @@ impl Session {
                     topic: Some(topic.to_owned()),
                     ..SetRoom::default()
                 };
-                self.request(Command::SetRoom(change), Pending::SetTopic { channel });
+                self.request(
+                    Command::RoomAdmin(RoomAdminCommand::SetRoom(change)),
+                    Pending::SetTopic { channel },
+                );
             }
             None if self.channels.contains_key(&slug) => {
-                self.request(Command::ListRooms {}, Pending::Topic { channel, slug });
+                self.request(
+                    Command::Room(RoomCommand::ListRooms {}),
+                    Pending::Topic { channel, slug },
+                );
             }
             None => self.numeric(ERR_NOTONCHANNEL, &[&channel, "You're not on that channel"]),
         }
@@ -1255,7 +1265,7 @@ impl Session {
             if self.channels.contains_key(&slug) {
                 // The hub keeps the member list; sessions keep none.
                 self.request(
-                    Command::RoomMembers { room: slug.clone() },
+                    Command::Room(RoomCommand::RoomMembers { room: slug.clone() }),
                     Pending::Names {
                         channel: channel_name(&slug),
                     },
@@ -1267,7 +1277,7 @@ impl Session {
                     ..UserQuery::default()
                 };
                 self.request(
-                    Command::Users(query),
+                    Command::People(PeopleCommand::Users(query)),
                     Pending::Names {
                         channel: channel_name(&slug),
                     },
@@ -1351,7 +1361,10 @@ impl Session {
                 }
             }
         }
-        self.request(Command::ListRooms {}, Pending::List { filter });
+        self.request(
+            Command::Room(RoomCommand::ListRooms {}),
+            Pending::List { filter },
+        );
     }
 
     fn who(&mut self, message: &Message) {
@@ -1363,7 +1376,7 @@ impl Session {
                 ..UserQuery::default()
             };
             self.request(
-                Command::Users(query),
+                Command::People(PeopleCommand::Users(query)),
                 Pending::WhoChannel {
                     channel: channel_name(&slug),
                 },
@@ -1374,7 +1387,7 @@ impl Session {
             self.numeric(RPL_ENDOFWHO, &[&mask, "End of WHO list"]);
         } else {
             self.request(
-                Command::Whois { nick: mask.clone() },
+                Command::People(PeopleCommand::Whois { nick: mask.clone() }),
                 Pending::WhoNick { mask },
             );
         }
@@ -1387,7 +1400,7 @@ impl Session {
         };
         let nick = nick.clone();
         self.request(
-            Command::Whois { nick: nick.clone() },
+            Command::People(PeopleCommand::Whois { nick: nick.clone() }),
             Pending::Whois { nick },
         );
     }
@@ -1398,7 +1411,7 @@ impl Session {
         };
         let nick = nick.to_owned();
         self.request(
-            Command::Whowas { nick: nick.clone() },
+            Command::People(PeopleCommand::Whowas { nick: nick.clone() }),
             Pending::Whowas { nick },
         );
     }
@@ -1409,7 +1422,10 @@ impl Session {
             .filter(|text| !text.is_empty())
             .map(str::to_owned);
         let away = text.is_some();
-        self.request(Command::SetAway { message: text }, Pending::Away { away });
+        self.request(
+            Command::People(PeopleCommand::SetAway { message: text }),
+            Pending::Away { away },
+        );
     }
 
     fn kick(&mut self, message: &Message) {
@@ -1426,9 +1442,9 @@ impl Session {
         let reason = message.param(2).map(str::to_owned);
         for nick in nicks.split(',').filter(|n| !n.is_empty()) {
             self.request(
-                Command::Whois {
+                Command::People(PeopleCommand::Whois {
                     nick: nick.to_owned(),
-                },
+                }),
                 Pending::FindForKick {
                     channel: channel.clone(),
                     slug: slug.clone(),
@@ -1450,13 +1466,13 @@ impl Session {
         };
         let nick = nick.to_owned();
         self.request(
-            Command::Sanction(Sanction {
+            Command::Staff(StaffCommand::Sanction(Sanction {
                 nick: nick.clone(),
                 kind: SanctionKind::Kick,
                 duration_secs: None,
                 reason: reason.to_owned(),
                 address: None,
-            }),
+            })),
             Pending::Kill { nick },
         );
     }
@@ -1470,7 +1486,7 @@ impl Session {
         };
         let nick = nick.to_owned();
         self.request(
-            Command::Whois { nick: nick.clone() },
+            Command::People(PeopleCommand::Whois { nick: nick.clone() }),
             Pending::FindForInvite {
                 channel: channel_name(&slug),
                 nick,
@@ -1531,11 +1547,11 @@ impl Session {
             Some(limit as u32)
         };
         self.request(
-            Command::History {
+            Command::Room(RoomCommand::History {
                 room: slug,
                 before,
                 limit: hub_limit,
-            },
+            }),
             Pending::History {
                 channel,
                 after,
@@ -1579,7 +1595,7 @@ impl Session {
         if message.params.len() == 2 && matches!(changes.trim_start_matches('+'), "b" | "I") {
             let invite_exceptions = changes.ends_with('I');
             self.request(
-                Command::RoomMasks { room: slug },
+                Command::RoomAdmin(RoomAdminCommand::RoomMasks { room: slug }),
                 Pending::MaskList {
                     channel,
                     invite_exceptions,
@@ -1626,7 +1642,7 @@ impl Session {
                             .numeric(ERR_NEEDMOREPARAMS, &["MODE", "Not enough parameters"]);
                     };
                     other_requests.push((
-                        Command::Whois { nick: nick.clone() },
+                        Command::People(PeopleCommand::Whois { nick: nick.clone() }),
                         Pending::FindForRole {
                             channel: channel.clone(),
                             slug: slug.clone(),
@@ -1643,17 +1659,17 @@ impl Session {
                     };
                     let sign = if adding { '+' } else { '-' };
                     let command = if mode == 'b' {
-                        Command::Ban {
+                        Command::RoomAdmin(RoomAdminCommand::Ban {
                             room: slug.clone(),
                             mask: mask.clone(),
                             on: adding,
-                        }
+                        })
                     } else {
-                        Command::InviteException {
+                        Command::RoomAdmin(RoomAdminCommand::InviteException {
                             room: slug.clone(),
                             mask: mask.clone(),
                             on: adding,
-                        }
+                        })
                     };
                     let pending = Pending::MaskSet {
                         channel: channel.clone(),
@@ -1673,7 +1689,10 @@ impl Session {
             || change.invite_only.is_some()
             || change.key.is_some();
         if flags_changed {
-            self.request(Command::SetRoom(change), Pending::SetMode { channel });
+            self.request(
+                Command::RoomAdmin(RoomAdminCommand::SetRoom(change)),
+                Pending::SetMode { channel },
+            );
         }
         for (command, pending) in other_requests {
             self.request(command, pending);
@@ -2130,11 +2149,11 @@ impl Session {
                 }
                 let nick = user.nick.clone();
                 self.request(
-                    Command::Kick {
+                    Command::RoomAdmin(RoomAdminCommand::Kick {
                         room: slug,
                         user: user.id,
                         reason,
-                    },
+                    }),
                     Pending::Kick { channel, nick },
                 );
             }
@@ -2152,17 +2171,17 @@ impl Session {
                     );
                 }
                 let command = if operator {
-                    Command::Op {
+                    Command::RoomAdmin(RoomAdminCommand::Op {
                         room: slug,
                         user: user.id,
                         on: adding,
-                    }
+                    })
                 } else {
-                    Command::Voice {
+                    Command::RoomAdmin(RoomAdminCommand::Voice {
                         room: slug,
                         user: user.id,
                         on: adding,
-                    }
+                    })
                 };
                 self.request(command, Pending::SetMode { channel });
             }
@@ -2203,10 +2222,10 @@ impl Session {
                 };
                 let nick = user.nick.clone();
                 self.request(
-                    Command::Invite {
+                    Command::RoomAdmin(RoomAdminCommand::Invite {
                         room: slug,
                         user: user.id,
-                    },
+                    }),
                     Pending::Invite { channel, nick },
                 );
             }

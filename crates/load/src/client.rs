@@ -27,6 +27,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::{WebSocketStream, client_async_with_config};
 
 use crate::target::Target;
+use tchatche_protocol::{AccountCommand, RoomCommand};
 
 /// A client's WebSocket connection.
 pub type Socket = WebSocketStream<TcpStream>;
@@ -121,14 +122,14 @@ impl Client {
 
     /// Enters as a 25-year-old guest named `nickname`.
     pub async fn enter(&mut self, nickname: &str) -> anyhow::Result<Entered> {
-        let command = Command::Enter(Enter {
+        let command = Command::Account(AccountCommand::Enter(Enter {
             protocol: PROTOCOL_VERSION,
             nickname: nickname.to_owned(),
             age: Some(25),
             gender: Some(Gender::Homme),
             department: Some("75".to_owned()),
             ..Enter::default()
-        });
+        }));
         let reply = self.request("enter", "entered", command).await?;
         let entered: EnteredReply = serde_json::from_str(&reply)
             .with_context(|| format!("undecodable entered from the server: {reply}"))?;
@@ -140,11 +141,11 @@ impl Client {
 
     /// Joins the room `slug`.
     pub async fn join(&mut self, slug: &str) -> anyhow::Result<()> {
-        let command = Command::Join {
+        let command = Command::Room(RoomCommand::Join {
             create: None,
             room: slug.to_owned(),
             key: None,
-        };
+        });
         // The reply lists every member: recognised, not decoded.
         self.request("join", "joined", command).await.map(drop)
     }
@@ -152,10 +153,10 @@ impl Client {
     /// Creates a room named `name` (the client becomes its operator and
     /// first member) and returns its slug.
     pub async fn create_room(&mut self, name: &str) -> anyhow::Result<String> {
-        let command = Command::CreateRoom {
+        let command = Command::Room(RoomCommand::CreateRoom {
             name: name.to_owned(),
             topic: None,
-        };
+        });
         let reply = self.request("create_room", "joined", command).await?;
         let joined: JoinedReply = serde_json::from_str(&reply)
             .with_context(|| format!("undecodable joined from the server: {reply}"))?;
@@ -164,9 +165,9 @@ impl Client {
 
     /// Leaves the room `slug`.
     pub async fn leave(&mut self, slug: &str) -> anyhow::Result<()> {
-        let command = Command::Leave {
+        let command = Command::Room(RoomCommand::Leave {
             room: slug.to_owned(),
-        };
+        });
         self.request("leave", "left", command).await.map(drop)
     }
 

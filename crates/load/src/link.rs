@@ -13,6 +13,7 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::client::{Client, Socket};
 use crate::irc::{IrcClient, IrcEnd, IrcLink};
 use crate::target::Target;
+use tchatche_protocol::{PrivateCommand, RoomCommand};
 
 /// The wire a client speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -186,18 +187,18 @@ impl Speech {
         match (transport, self) {
             (Transport::Ws, Speech::Room { slug }) => Ok(serde_json::to_string(&Request {
                 req: Some(req),
-                command: Command::Say(Say {
+                command: Command::Room(RoomCommand::Say(Say {
                     room: slug.clone(),
                     body,
                     reply_to: None,
-                }),
+                })),
             })?),
             (Transport::Ws, Speech::Dm { to_id, .. }) => Ok(serde_json::to_string(&Request {
                 req: Some(req),
-                command: Command::Dm {
+                command: Command::Private(PrivateCommand::Dm {
                     to: to_id.context("a private message over WebSocket needs a user id")?,
                     body,
-                },
+                }),
             })?),
             (Transport::Irc, Speech::Room { slug }) => Ok(format!("PRIVMSG #{slug} :{body}\r\n")),
             (Transport::Irc, Speech::Dm { to_nick, .. }) => {

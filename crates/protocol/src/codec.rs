@@ -42,7 +42,7 @@ pub fn decode_request(frame: &[u8]) -> Result<Request, ErrorEvent> {
                 .with_detail("type: expected a string"));
         }
     };
-    if !Command::TYPES.contains(&kind) {
+    if !Command::is_type(kind) {
         return Err(ErrorEvent::new(req, ErrorCode::UnknownCommand).with_detail(kind.to_owned()));
     }
     // A client of another version may shape `enter` differently: tell it the
@@ -75,7 +75,7 @@ pub fn encode_event(event: &Event) -> Bytes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Gender, Say};
+    use crate::{AccountCommand, Gender, RoomCommand, Say};
 
     fn code_of(frame: &str) -> (Option<u32>, ErrorCode) {
         match decode_request(frame.as_bytes()) {
@@ -91,23 +91,25 @@ mod tests {
             request,
             Ok(Request {
                 req: Some(7),
-                command: Command::Say(Say {
+                command: Command::Room(RoomCommand::Say(Say {
                     room: "paris".into(),
                     body: "salut".into(),
                     reply_to: None
-                })
+                }))
             })
         );
         let request = decode_request(
             br#"{"type":"enter","protocol":1,"nickname":"alice","age":25,"gender":"femme","department":"75"}"#,
         );
         match request.map(|request| request.command) {
-            Ok(Command::Enter(enter)) => assert_eq!(enter.gender, Some(Gender::Femme)),
+            Ok(Command::Account(AccountCommand::Enter(enter))) => {
+                assert_eq!(enter.gender, Some(Gender::Femme))
+            }
             other => panic!("{other:?}"),
         }
         assert!(matches!(
             decode_request(br#"{"type":"list_rooms"}"#).map(|r| r.command),
-            Ok(Command::ListRooms {})
+            Ok(Command::Room(RoomCommand::ListRooms {}))
         ));
     }
 
@@ -156,7 +158,7 @@ mod tests {
     #[test]
     fn every_command_type_is_listed() {
         // A command missing from TYPES would be reported as unknown instead of malformed.
-        for kind in Command::TYPES {
+        for kind in Command::types() {
             let frame = format!(r#"{{"type":"{kind}"}}"#);
             let outcome = decode_request(frame.as_bytes());
             assert!(

@@ -22,11 +22,35 @@ pub struct Request {
     pub command: Command,
 }
 
-/// Every command a client may send.
+/// Every command a client may send, by family: each family is handled by
+/// one part of the server, so adding a command touches its family only. On
+/// the wire a command is still one object whose `type` names it (the
+/// families do not show): `{"type": "join", "room": "paris"}`.
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+#[serde(untagged)]
+#[ts(export)]
+pub enum Command {
+    /// Entry and member accounts: entering, logging in, registering, the password, deleting the account.
+    Account(AccountCommand),
+    /// Rooms: the directory, joining, leaving, creating, speaking, history, typing, member lists.
+    Room(RoomCommand),
+    /// What a room's operators do: topic and flags, voice and operator, kicks, masks, invitations.
+    RoomAdmin(RoomAdminCommand),
+    /// People of my band: the user list, presence, `whois`, `whowas`, away.
+    People(PeopleCommand),
+    /// Private conversations: messages, typing, "seen", who may write to me.
+    Private(PrivateCommand),
+    /// Site staff: sanctions and messages between staff.
+    Staff(StaffCommand),
+    /// The connection itself.
+    Link(LinkCommand),
+}
+
+/// Entry and member accounts: entering, logging in, registering, the password, deleting the account.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[ts(export)]
-pub enum Command {
+pub enum AccountCommand {
     /// Enter as a guest, or as a member with a password or a recovery code.
     /// Must come first (after `authenticate`, if used); everything else
     /// needs a session.
@@ -64,8 +88,37 @@ pub enum Command {
         /// My password, as confirmation.
         password: String,
     },
+}
+
+impl AccountCommand {
+    /// The `type` of each command of this family.
+    pub const TYPES: &'static [&'static str] = &[
+        "enter",
+        "authenticate",
+        "register",
+        "change_password",
+        "delete_account",
+    ];
+}
+
+impl From<AccountCommand> for Command {
+    fn from(command: AccountCommand) -> Command {
+        Command::Account(command)
+    }
+}
+
+/// Rooms: the directory, joining, leaving, creating, speaking, history, typing, member lists.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[ts(export)]
+pub enum RoomCommand {
     /// Ask for the room directory of my band.
     ListRooms {},
+    /// Receive (or stop receiving) `room_counts` for my band's directory.
+    WatchDirectory {
+        /// On or off.
+        on: bool,
+    },
     /// Join a room of my band.
     Join {
         /// Room slug.
@@ -98,6 +151,57 @@ pub enum Command {
         #[ts(optional)]
         topic: Option<String>,
     },
+    /// Earlier messages of a room I am in, from its recent scrollback.
+    History {
+        /// Room slug.
+        room: String,
+        /// Only messages older than this one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        before: Option<MessageId>,
+        /// At most this many (default and maximum: the scrollback size).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        limit: Option<u32>,
+    },
+    /// I am typing in a room.
+    RoomTyping {
+        /// Room slug.
+        room: String,
+    },
+    /// Every member of a room I am in, with their standing.
+    RoomMembers {
+        /// Room slug.
+        room: String,
+    },
+}
+
+impl RoomCommand {
+    /// The `type` of each command of this family.
+    pub const TYPES: &'static [&'static str] = &[
+        "list_rooms",
+        "watch_directory",
+        "join",
+        "leave",
+        "say",
+        "create_room",
+        "history",
+        "room_typing",
+        "room_members",
+    ];
+}
+
+impl From<RoomCommand> for Command {
+    fn from(command: RoomCommand) -> Command {
+        Command::Room(command)
+    }
+}
+
+/// What a room's operators do: topic and flags, voice and operator, kicks, masks, invitations.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[ts(export)]
+pub enum RoomAdminCommand {
     /// Change a room's topic or flags (operators only).
     SetRoom(SetRoom),
     /// Give or take voice in a room (operators only).
@@ -108,54 +212,6 @@ pub enum Command {
         user: UserId,
         /// Give (true) or take (false).
         on: bool,
-    },
-    /// List the people of my band.
-    Users(UserQuery),
-    /// Receive (or stop receiving) presence events for my band.
-    WatchPresence {
-        /// On or off.
-        on: bool,
-    },
-    /// Receive (or stop receiving) `room_counts` for my band's directory.
-    WatchDirectory {
-        /// On or off.
-        on: bool,
-    },
-    /// Send a private message.
-    Dm {
-        /// Recipient.
-        to: UserId,
-        /// Text.
-        body: String,
-    },
-    /// Send a private message to a nickname (IRC's `PRIVMSG nick`).
-    DmNick {
-        /// Recipient's nickname (case and confusables folded).
-        nick: String,
-        /// Text.
-        body: String,
-    },
-    /// I am typing in a room.
-    RoomTyping {
-        /// Room slug.
-        room: String,
-    },
-    /// I am typing to someone.
-    DmTyping {
-        /// Recipient.
-        to: UserId,
-    },
-    /// I have read a conversation up to a message.
-    DmSeen {
-        /// The other person.
-        with: UserId,
-        /// Last message read.
-        up_to: MessageId,
-    },
-    /// Who may open a conversation with me.
-    SetDmPrivacy {
-        /// Everyone of my band, or nobody.
-        accept: DmAcceptance,
     },
     /// Make someone an operator of a room, or take it back (operators only).
     Op {
@@ -201,17 +257,56 @@ pub enum Command {
         /// Room slug.
         room: String,
     },
-    /// Every member of a room I am in, with their standing.
-    RoomMembers {
-        /// Room slug.
-        room: String,
-    },
     /// Invite someone into a room I am in (operators only when invite-only).
     Invite {
         /// Room slug.
         room: String,
         /// Who.
         user: UserId,
+    },
+}
+
+impl RoomAdminCommand {
+    /// The `type` of each command of this family.
+    pub const TYPES: &'static [&'static str] = &[
+        "set_room",
+        "voice",
+        "op",
+        "kick",
+        "ban",
+        "invite_exception",
+        "room_masks",
+        "invite",
+    ];
+}
+
+impl From<RoomAdminCommand> for Command {
+    fn from(command: RoomAdminCommand) -> Command {
+        Command::RoomAdmin(command)
+    }
+}
+
+/// People of my band: the user list, presence, `whois`, `whowas`, away.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[ts(export)]
+pub enum PeopleCommand {
+    /// List the people of my band.
+    Users(UserQuery),
+    /// Receive (or stop receiving) presence events for my band.
+    WatchPresence {
+        /// On or off.
+        on: bool,
+    },
+    /// Look someone of my band up by nickname (case and lookalikes folded).
+    Whois {
+        /// The nickname.
+        nick: String,
+    },
+    /// Who recently left with this nickname.
+    Whowas {
+        /// The nickname.
+        nick: String,
     },
     /// Say I am away (with a message) or back (without).
     SetAway {
@@ -220,29 +315,75 @@ pub enum Command {
         #[ts(optional)]
         message: Option<String>,
     },
-    /// Who recently left with this nickname.
-    Whowas {
-        /// The nickname.
+}
+
+impl PeopleCommand {
+    /// The `type` of each command of this family.
+    pub const TYPES: &'static [&'static str] =
+        &["users", "watch_presence", "whois", "whowas", "set_away"];
+}
+
+impl From<PeopleCommand> for Command {
+    fn from(command: PeopleCommand) -> Command {
+        Command::People(command)
+    }
+}
+
+/// Private conversations: messages, typing, "seen", who may write to me.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[ts(export)]
+pub enum PrivateCommand {
+    /// Send a private message.
+    Dm {
+        /// Recipient.
+        to: UserId,
+        /// Text.
+        body: String,
+    },
+    /// Send a private message to a nickname (IRC's `PRIVMSG nick`).
+    DmNick {
+        /// Recipient's nickname (case and confusables folded).
         nick: String,
+        /// Text.
+        body: String,
     },
-    /// Earlier messages of a room I am in, from its recent scrollback.
-    History {
-        /// Room slug.
-        room: String,
-        /// Only messages older than this one.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[ts(optional)]
-        before: Option<MessageId>,
-        /// At most this many (default and maximum: the scrollback size).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[ts(optional)]
-        limit: Option<u32>,
+    /// I am typing to someone.
+    DmTyping {
+        /// Recipient.
+        to: UserId,
     },
-    /// Look someone of my band up by nickname (case and lookalikes folded).
-    Whois {
-        /// The nickname.
-        nick: String,
+    /// I have read a conversation up to a message.
+    DmSeen {
+        /// The other person.
+        with: UserId,
+        /// Last message read.
+        up_to: MessageId,
     },
+    /// Who may open a conversation with me.
+    SetDmPrivacy {
+        /// Everyone of my band, or nobody.
+        accept: DmAcceptance,
+    },
+}
+
+impl PrivateCommand {
+    /// The `type` of each command of this family.
+    pub const TYPES: &'static [&'static str] =
+        &["dm", "dm_nick", "dm_typing", "dm_seen", "set_dm_privacy"];
+}
+
+impl From<PrivateCommand> for Command {
+    fn from(command: PrivateCommand) -> Command {
+        Command::Private(command)
+    }
+}
+
+/// Site staff: sanctions and messages between staff.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[ts(export)]
+pub enum StaffCommand {
     /// Sanction someone site-wide (staff only): answered with
     /// `sanction_recorded`; the person gets a `sanctioned` statement.
     Sanction(Sanction),
@@ -257,51 +398,113 @@ pub enum Command {
         /// Text.
         text: String,
     },
+}
+
+impl StaffCommand {
+    /// The `type` of each command of this family.
+    pub const TYPES: &'static [&'static str] = &["sanction", "lift_sanction", "wallops"];
+}
+
+impl From<StaffCommand> for Command {
+    fn from(command: StaffCommand) -> Command {
+        Command::Staff(command)
+    }
+}
+
+/// The connection itself.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[ts(export)]
+pub enum LinkCommand {
     /// Keep-alive; answered with `pong`.
     Ping {},
 }
 
+impl LinkCommand {
+    /// The `type` of each command of this family.
+    pub const TYPES: &'static [&'static str] = &["ping"];
+}
+
+impl From<LinkCommand> for Command {
+    fn from(command: LinkCommand) -> Command {
+        Command::Link(command)
+    }
+}
+
 impl Command {
-    /// Every `type` value a command may have, for telling an unknown command
-    /// from a malformed known one.
-    pub const TYPES: &'static [&'static str] = &[
-        "enter",
-        "authenticate",
-        "register",
-        "change_password",
-        "delete_account",
-        "list_rooms",
-        "join",
-        "leave",
-        "say",
-        "create_room",
-        "set_room",
-        "voice",
-        "users",
-        "watch_presence",
-        "watch_directory",
-        "dm",
-        "dm_nick",
-        "room_typing",
-        "dm_typing",
-        "dm_seen",
-        "set_dm_privacy",
-        "op",
-        "kick",
-        "ban",
-        "invite_exception",
-        "room_masks",
-        "room_members",
-        "invite",
-        "set_away",
-        "whowas",
-        "history",
-        "whois",
-        "sanction",
-        "lift_sanction",
-        "wallops",
-        "ping",
+    /// Every `type` value a command may have, family by family, for telling
+    /// an unknown command from a malformed known one.
+    pub const FAMILIES: &'static [&'static [&'static str]] = &[
+        AccountCommand::TYPES,
+        RoomCommand::TYPES,
+        RoomAdminCommand::TYPES,
+        PeopleCommand::TYPES,
+        PrivateCommand::TYPES,
+        StaffCommand::TYPES,
+        LinkCommand::TYPES,
     ];
+
+    /// Every `type` value a command may have.
+    pub fn types() -> impl Iterator<Item = &'static str> {
+        Command::FAMILIES
+            .iter()
+            .flat_map(|family| family.iter().copied())
+    }
+
+    /// Whether `kind` is the `type` of a command.
+    pub fn is_type(kind: &str) -> bool {
+        Command::types().any(|known| known == kind)
+    }
+}
+
+/// Reads a command by its `type`: the family it belongs to reads the rest,
+/// so errors name the field that is wrong, as for a flat enum.
+impl<'de> Deserialize<'de> for Command {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Command, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let kind = match value.get("type") {
+            Some(serde_json::Value::String(kind)) => kind.clone(),
+            Some(_) => return Err(serde::de::Error::custom("type: expected a string")),
+            None => return Err(serde::de::Error::missing_field("type")),
+        };
+        let kind = kind.as_str();
+        if AccountCommand::TYPES.contains(&kind) {
+            return AccountCommand::deserialize(value)
+                .map(Command::Account)
+                .map_err(serde::de::Error::custom);
+        }
+        if RoomCommand::TYPES.contains(&kind) {
+            return RoomCommand::deserialize(value)
+                .map(Command::Room)
+                .map_err(serde::de::Error::custom);
+        }
+        if RoomAdminCommand::TYPES.contains(&kind) {
+            return RoomAdminCommand::deserialize(value)
+                .map(Command::RoomAdmin)
+                .map_err(serde::de::Error::custom);
+        }
+        if PeopleCommand::TYPES.contains(&kind) {
+            return PeopleCommand::deserialize(value)
+                .map(Command::People)
+                .map_err(serde::de::Error::custom);
+        }
+        if PrivateCommand::TYPES.contains(&kind) {
+            return PrivateCommand::deserialize(value)
+                .map(Command::Private)
+                .map_err(serde::de::Error::custom);
+        }
+        if StaffCommand::TYPES.contains(&kind) {
+            return StaffCommand::deserialize(value)
+                .map(Command::Staff)
+                .map_err(serde::de::Error::custom);
+        }
+        if LinkCommand::TYPES.contains(&kind) {
+            return LinkCommand::deserialize(value)
+                .map(Command::Link)
+                .map_err(serde::de::Error::custom);
+        }
+        Err(serde::de::Error::unknown_variant(kind, &[]))
+    }
 }
 
 /// Entry: a guest gives a profile; a member gives a password (or a recovery

@@ -15,7 +15,10 @@ mod ids;
 mod model;
 
 pub use codec::{decode_request, encode_event};
-pub use command::{Command, Enter, Request, Sanction, Say, SetRoom, UserQuery};
+pub use command::{
+    AccountCommand, Command, Enter, LinkCommand, PeopleCommand, PrivateCommand, Request,
+    RoomAdminCommand, RoomCommand, Sanction, Say, SetRoom, StaffCommand, UserQuery,
+};
 pub use department::{ABROAD, DEPARTMENTS, Department};
 pub use error::ErrorCode;
 pub use event::{ErrorEvent, Event};

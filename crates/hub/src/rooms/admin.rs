@@ -2,7 +2,7 @@
 //! voice and operator standing, kicks, ban and invite-exception masks, and
 //! invitations.
 
-use tchatche_protocol::{Band, ErrorCode, Event, RoomRole, SetRoom, UserId};
+use tchatche_protocol::{Band, ErrorCode, Event, RoomAdminCommand, RoomRole, SetRoom, UserId};
 use tchatche_safety::may_see;
 
 use super::Leaving;
@@ -349,5 +349,37 @@ impl Hub {
         );
         self.send(id, Event::Ok { req });
         Ok(())
+    }
+}
+
+impl Hub {
+    /// The commands of this family, each to its handler.
+    pub(crate) fn room_admin_command(
+        &mut self,
+        id: UserId,
+        req: Option<u32>,
+        command: RoomAdminCommand,
+    ) -> Outcome {
+        match command {
+            RoomAdminCommand::SetRoom(change) => self.set_room(id, req, change),
+            RoomAdminCommand::Voice { room, user, on } => self.voice(id, req, &room, user, on),
+            RoomAdminCommand::Op { room, user, on } => self.op(id, req, &room, user, on),
+            RoomAdminCommand::Kick { room, user, reason } => {
+                self.kick(id, req, &room, user, reason)
+            }
+            RoomAdminCommand::Ban { room, mask, on } => {
+                self.set_mask(id, req, &room, crate::rooms::MaskList::Bans, mask, on)
+            }
+            RoomAdminCommand::InviteException { room, mask, on } => self.set_mask(
+                id,
+                req,
+                &room,
+                crate::rooms::MaskList::InviteExceptions,
+                mask,
+                on,
+            ),
+            RoomAdminCommand::RoomMasks { room } => self.room_masks(id, req, &room),
+            RoomAdminCommand::Invite { room, user } => self.invite(id, req, &room, user),
+        }
     }
 }

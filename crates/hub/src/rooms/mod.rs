@@ -12,7 +12,9 @@ mod messages;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Instant;
 
-use tchatche_protocol::{RoomFlags, RoomMessage, RoomRole, RoomSummary, UserId};
+use tchatche_protocol::{RoomCommand, RoomFlags, RoomMessage, RoomRole, RoomSummary, UserId};
+
+use crate::state::{Hub, Outcome};
 
 use crate::outbox::OutboxSender;
 
@@ -148,5 +150,33 @@ impl BandState {
             .filter_map(|slug| self.rooms.get(slug))
             .map(Room::summary)
             .collect()
+    }
+}
+
+impl Hub {
+    /// The commands of this family, each to its handler.
+    pub(crate) fn room_command(
+        &mut self,
+        id: UserId,
+        req: Option<u32>,
+        command: RoomCommand,
+    ) -> Outcome {
+        match command {
+            RoomCommand::ListRooms {} => self.list_rooms(id, req),
+            RoomCommand::Join { room, key, create } => {
+                self.join(id, req, &room, key.as_deref(), create == Some(true))
+            }
+            RoomCommand::Leave { room } => self.leave(id, req, &room),
+            RoomCommand::Say(say) => self.say(id, req, say),
+            RoomCommand::CreateRoom { name, topic } => self.create_room(id, req, &name, topic),
+            RoomCommand::WatchDirectory { on } => self.watch_directory(id, req, on),
+            RoomCommand::RoomTyping { room } => self.room_typing(id, req, &room),
+            RoomCommand::RoomMembers { room } => self.room_members(id, req, &room),
+            RoomCommand::History {
+                room,
+                before,
+                limit,
+            } => self.history(id, req, &room, before, limit),
+        }
     }
 }
