@@ -1,3 +1,7 @@
+// The chat reducers, on plain objects: the directory, rooms and their
+// members, operators' kicks and invitations, away messages, accounts,
+// typing, private messages, the outbox across a drop, and sanctions.
+
 import { describe, expect, it } from 'vitest';
 import {
   applyEvent,

@@ -61,13 +61,19 @@ export class Notices {
     this.toasts = this.toasts.filter((toast) => toast.id !== id);
   }
 
-  /** Notices about what the person just opened have served their purpose. */
-  dismissKey(key: string): void {
-    if (this.toasts.some((toast) => toast.key === key)) this.toasts = this.toasts.filter((toast) => toast.key !== key);
+  /**
+   * Notices about what the person just opened have served their purpose:
+   * those keyed `place` (`room:paris`, `dm:42`) or `place:…` (a kick or an
+   * invitation there).
+   */
+  dismissAbout(place: string): void {
+    const about = (toast: Toast) => toast.key === place || toast.key.startsWith(`${place}:`);
+    if (this.toasts.some(about)) this.toasts = this.toasts.filter((toast) => !about(toast));
   }
 
-  dismissKeysStartingWith(prefix: string): void {
-    this.toasts = this.toasts.filter((toast) => !toast.key.startsWith(prefix));
+  /** The list of conversations is on screen: it says what their notices said. */
+  dismissPrivateMessages(): void {
+    this.toasts = this.toasts.filter((toast) => !toast.key.startsWith('dm:'));
   }
 
   /** The person read a statement of reasons. */
@@ -152,7 +158,7 @@ export class Notices {
   private roomOperatorNotice(notice: KickedOrInvited): void {
     const core = this.core;
     const detail = notice.kind === 'kicked' && notice.reason !== '' ? t('notice.reason', { reason: notice.reason }) : undefined;
-    const key = `${notice.kind}:${notice.room}:${notice.user.id}`;
+    const key = `room:${notice.room}:${notice.kind}:${notice.user.id}`;
     if (notice.mine) {
       const kicked = notice.kind === 'kicked';
       const text = t(kicked ? 'notice.kicked_me' : 'notice.invited_me', { nick: notice.by.nick, room: notice.name });

@@ -68,7 +68,7 @@ describe('rooms and their operators', () => {
     expect(tab.session.peopleRoom).toBe('');
     expect(tab.session.toasts).toEqual([
       expect.objectContaining({
-        key: 'kicked:paris:1',
+        key: 'room:paris:kicked:1',
         text: 'Bob vous a fait sortir du salon Paris.',
         detail: 'Motif : Pas de pub ici',
         sticky: true,
@@ -91,6 +91,14 @@ describe('rooms and their operators', () => {
     await tab.welcome();
     await tab.enterAs('2');
     expect(tab.socket.commands('join')).toEqual([]);
+  });
+
+  it('back in from the directory: the notice of the kick has served its purpose', async () => {
+    await tab.inParis('1');
+    tab.socket.push({ type: 'kicked', room: 'paris', user: ALICE, by: BOB, reason: '' });
+    void tab.session.join('paris');
+    await tab.joinParis();
+    expect(tab.session.toasts).toEqual([]);
   });
 
   it('put out of a room not on screen: what is on screen stays', async () => {

@@ -58,8 +58,8 @@ export class Screen {
     this.openedWithUnread = view.kind === 'room' ? (this.core.chat.rooms[view.slug]?.unread ?? 0) : 0;
     this.view = view;
     this.panel = 'main';
-    if (view.kind === 'room') this.core.notices.dismissKey(`room:${view.slug}`);
-    if (view.kind === 'dm') this.core.notices.dismissKey(`dm:${view.peer}`);
+    if (view.kind === 'room') this.core.notices.dismissAbout(`room:${view.slug}`);
+    if (view.kind === 'dm') this.core.notices.dismissAbout(`dm:${view.peer}`);
     this.writeAddress();
     this.updateAttention();
   }
@@ -67,7 +67,7 @@ export class Screen {
   showPanel(panel: Panel): void {
     this.panel = panel;
     // The list of conversations shows what the notices said (and they would cover it).
-    if (panel === 'messages') this.core.notices.dismissKeysStartingWith('dm:');
+    if (panel === 'messages') this.core.notices.dismissPrivateMessages();
     this.updateAttention();
   }
 
