@@ -1,3 +1,6 @@
+// The reconnection back-off: doubling delays up to a ceiling, jitter
+// below it, and a fresh start after a reset.
+
 import { describe, expect, it } from 'vitest';
 import { Backoff } from './backoff';
 

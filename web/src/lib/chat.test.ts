@@ -1,3 +1,7 @@
+// The chat reducers, on plain objects: the directory, rooms and their
+// members, operators' kicks and invitations, away messages, accounts,
+// typing, private messages, the outbox across a drop, and sanctions.
+
 import { describe, expect, it } from 'vitest';
 import {
   applyEvent,
@@ -170,6 +174,131 @@ describe('rooms', () => {
       message: roomMessage('entraide', '40', bob, '@Alice tu connais un garagiste ?', { mentions: ['1001'] }),
     });
     expect(notices).toEqual([{ kind: 'mention', message: expect.objectContaining({ room: 'entraide' }), joined: false }]);
+  });
+});
+
+describe('room operators', () => {
+  const karim = user('1003', 'Karim', { gender: 'homme' });
+  const by = { id: bob.id, nick: 'Bob', member: false };
+
+  it('put me out of a room: it leaves my state, and the notice says who, where and why', () => {
+    const state = entered();
+    joined(state, 'paris');
+    joined(state, 'lyon');
+    state.focus = { kind: 'room', slug: 'paris' };
+    const notices = apply(state, {
+      type: 'kicked',
+      room: 'paris',
+      user: { id: alice.id, nick: 'Alice', member: false },
+      by,
+      reason: 'Pas de pub ici',
+    });
+    expect(state.rooms.paris).toBeUndefined();
+    expect(state.roomOrder).toEqual(['lyon']);
+    expect(state.focus).toBeNull();
+    // The directory still lists it: I may join again.
+    expect(state.directory.map((listed) => listed.slug)).toContain('paris');
+    expect(notices).toEqual([
+      { kind: 'kicked', room: 'paris', name: 'Paris', user: { id: alice.id, nick: 'Alice', member: false }, by, reason: 'Pas de pub ici', mine: true },
+    ]);
+  });
+
+  it('put someone else out: they leave the member list, its count and who is typing', () => {
+    const state = entered();
+    joined(state, 'paris');
+    apply(
+      state,
+      { type: 'member_joined', room: 'paris', member: { user: karim, role: 'member' } },
+      { type: 'room_typing', room: 'paris', user: { id: karim.id, nick: 'Karim', member: false } },
+    );
+    const notices = apply(state, { type: 'kicked', room: 'paris', user: { id: karim.id, nick: 'Karim', member: false }, by, reason: '' });
+    expect(state.rooms.paris.members.map((member) => member.user.nick)).toEqual(['Alice']);
+    expect(state.rooms.paris.summary.members).toBe(1);
+    expect(state.rooms.paris.typing).toEqual([]);
+    expect(notices).toEqual([expect.objectContaining({ kind: 'kicked', mine: false, reason: '', name: 'Paris' })]);
+    // The member_left that follows changes nothing more.
+    apply(state, { type: 'member_left', room: 'paris', user: karim.id, nick: 'Karim' });
+    expect(state.rooms.paris.summary.members).toBe(1);
+  });
+
+  it('say nothing of a kick in a room I am not in', () => {
+    const state = entered();
+    expect(apply(state, { type: 'kicked', room: 'paris', user: { id: karim.id, nick: 'Karim', member: false }, by, reason: '' })).toEqual([]);
+  });
+
+  it('invite me into a room, named as the directory names it', () => {
+    const state = entered([room('fans-de-zoe', { name: 'Fans de Zoé', user_created: true })]);
+    const notices = apply(state, { type: 'invited', room: 'fans-de-zoe', user: { id: alice.id, nick: 'Alice', member: false }, by });
+    expect(notices).toEqual([
+      { kind: 'invited', room: 'fans-de-zoe', name: 'Fans de Zoé', user: { id: alice.id, nick: 'Alice', member: false }, by, mine: true },
+    ]);
+  });
+
+  it('tell the room that someone else was invited', () => {
+    const state = entered();
+    joined(state, 'paris');
+    const notices = apply(state, { type: 'invited', room: 'paris', user: { id: karim.id, nick: 'Karim', member: false }, by });
+    expect(notices).toEqual([expect.objectContaining({ kind: 'invited', name: 'Paris', mine: false })]);
+  });
+});
+
+describe('away', () => {
+  const bobAuthor = { id: bob.id, nick: 'Bob', member: false };
+
+  it('is set and cleared on every copy of the person: member lists and our conversation', () => {
+    const state = entered();
+    joined(state, 'paris');
+    joined(state, 'lyon');
+    for (const slug of ['paris', 'lyon']) {
+      apply(state, { type: 'member_joined', room: slug, member: { user: { ...bob }, role: 'member' } });
+    }
+    apply(state, { type: 'dm', ...directMessage('70', bob, alice, 'hello') });
+    state.conversations['1002'].profile = { ...bob };
+
+    apply(state, { type: 'away', user: bobAuthor, message: 'Au cinéma' });
+    const copies = () => [
+      ...['paris', 'lyon'].map((slug) => state.rooms[slug].members.find((member) => member.user.id === bob.id)?.user),
+      state.conversations['1002'].profile,
+    ];
+    expect(copies().map((copy) => copy?.away)).toEqual(['Au cinéma', 'Au cinéma', 'Au cinéma']);
+
+    apply(state, { type: 'away', user: bobAuthor });
+    expect(copies().map((copy) => copy !== undefined && 'away' in copy)).toEqual([false, false, false]);
+  });
+
+  it('gives a conversation opened from a message the profile the room knows', () => {
+    const state = entered();
+    joined(state, 'paris');
+    apply(
+      state,
+      { type: 'member_joined', room: 'paris', member: { user: { ...bob }, role: 'member' } },
+      { type: 'dm', ...directMessage('70', bob, alice, 'hello') },
+    );
+    expect(state.conversations['1002'].profile).toBeUndefined();
+    apply(state, { type: 'away', user: bobAuthor, message: 'Au cinéma' });
+    expect(state.conversations['1002'].profile).toMatchObject({ nick: 'Bob', age: 30, away: 'Au cinéma' });
+    // A copy: the room's member list is not the conversation's profile.
+    expect(state.rooms.paris.members[1].user).not.toBe(state.conversations['1002'].profile);
+  });
+
+  it('changes nothing about people the client does not hold', () => {
+    const state = entered();
+    joined(state, 'paris');
+    expect(apply(state, { type: 'away', user: bobAuthor, message: 'Au cinéma' })).toEqual([]);
+    expect(state.rooms.paris.members.map((member) => member.user.away)).toEqual([undefined]);
+  });
+});
+
+describe('accounts', () => {
+  it('follow someone who registers, in member lists and our conversation', () => {
+    const state = entered();
+    joined(state, 'paris');
+    apply(state, { type: 'member_joined', room: 'paris', member: { user: { ...bob }, role: 'member' } });
+    apply(state, { type: 'dm', ...directMessage('70', bob, alice, 'hello') });
+    state.conversations['1002'].profile = { ...bob };
+    apply(state, { type: 'account_changed', user: { id: bob.id, nick: 'Bob', member: true }, member: true });
+    expect(state.rooms.paris.members[1].user.member).toBe(true);
+    expect(state.conversations['1002'].profile?.member).toBe(true);
   });
 });
 

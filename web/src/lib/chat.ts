@@ -145,7 +145,14 @@ export type Notice =
   /** A moderator's statement of reasons, for me. */
   | { kind: 'sanctioned'; notice: SanctionNotice }
   /** A message between staff (only staff receive them). */
-  | { kind: 'wallops'; from: Author; text: string };
+  | { kind: 'wallops'; from: Author; text: string }
+  /**
+   * An operator put someone out of a room (`kicked`): me (`mine`; the room
+   * has left the state), or someone else (they left its member list).
+   */
+  | { kind: 'kicked'; room: string; name: string; user: Author; by: Author; reason: string; mine: boolean }
+  /** Someone was invited into a room: me (`mine`), or someone else, into a room I am in. */
+  | { kind: 'invited'; room: string; name: string; user: Author; by: Author; mine: boolean };
 
 export function isMine(state: ChatState, id: UserId): boolean {
   return state.myIds.includes(id);
@@ -171,6 +178,33 @@ function mergeById<M extends { id: MessageId }>(list: M[], incoming: M[]): void 
     list.splice(at, 0, message);
   }
   if (list.length > MAX_KEPT_MESSAGES) list.splice(0, list.length - MAX_KEPT_MESSAGES);
+}
+
+/** A room's display name, from the rooms I am in or the directory (its slug when neither knows it). */
+export function roomName(state: ChatState, slug: string): string {
+  return state.rooms[slug]?.summary.name ?? state.directory.find((room) => room.slug === slug)?.name ?? slug;
+}
+
+/**
+ * Every copy of someone's summary the chat holds: in the member lists of
+ * the rooms I am in, and in our conversation.
+ */
+function summariesOf(state: ChatState, id: UserId): UserSummary[] {
+  const copies: UserSummary[] = [];
+  for (const room of Object.values(state.rooms)) {
+    for (const member of room.members) {
+      if (member.user.id === id) copies.push(member.user);
+    }
+  }
+  const profile = state.conversations[id]?.profile;
+  if (profile) copies.push(profile);
+  return copies;
+}
+
+/** Sets someone's away message on a summary, or clears it (`undefined` or blank: they are back). */
+export function setAway(user: UserSummary, message: string | undefined): void {
+  if (message === undefined || message.trim() === '') delete user.away;
+  else user.away = message;
 }
 
 function upsertRoom(list: RoomSummary[], room: RoomSummary): void {
@@ -246,14 +280,18 @@ export function applyEvent(state: ChatState, event: Event, now: number): Notice[
     case 'registered':
       state.me = event.you;
       return [];
-    case 'account_changed': {
-      for (const room of Object.values(state.rooms)) {
-        for (const member of room.members) {
-          if (member.user.id === event.user.id) member.user.member = event.member;
-        }
-      }
+    case 'account_changed':
+      for (const user of summariesOf(state, event.user.id)) user.member = event.member;
+      return [];
+    case 'away': {
+      // Sent only to those sharing a room with them: a room's member list
+      // knows their profile, which a conversation opened from a message lacks.
       const conversation = state.conversations[event.user.id];
-      if (conversation?.profile) conversation.profile.member = event.member;
+      if (conversation !== undefined && conversation.profile === undefined) {
+        const known = summariesOf(state, event.user.id)[0];
+        if (known) conversation.profile = { ...known };
+      }
+      for (const user of summariesOf(state, event.user.id)) setAway(user, event.message);
       return [];
     }
     case 'room_list':
@@ -337,6 +375,35 @@ export function applyEvent(state: ChatState, event: Event, now: number): Notice[
         if (room.members.some((member) => member.user.id === event.user)) removeMember(room, event.user);
       }
       return [];
+    case 'kicked': {
+      const room = state.rooms[event.room];
+      if (room === undefined) return [];
+      const mine = isMine(state, event.user.id);
+      const notice: Notice = {
+        kind: 'kicked',
+        room: event.room,
+        name: room.summary.name,
+        user: event.user,
+        by: event.by,
+        reason: event.reason,
+        mine,
+      };
+      // Put out: no `left` follows. Someone else: `member_left` follows.
+      if (mine) forgetRoom(state, event.room);
+      else removeMember(room, event.user.id);
+      return [notice];
+    }
+    case 'invited':
+      return [
+        {
+          kind: 'invited',
+          room: event.room,
+          name: roomName(state, event.room),
+          user: event.user,
+          by: event.by,
+          mine: isMine(state, event.user.id),
+        },
+      ];
     case 'member_role': {
       const room = state.rooms[event.room];
       if (room) {

@@ -1,3 +1,7 @@
+// The WebSocket link against a fake socket and a fake clock: replies
+// matched by `req`, requests failed by a drop, reconnection with back-off,
+// pings that notice a dead network, and staying down once stopped.
+
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Backoff } from './backoff';
 import { Connection, Disconnected, type LinkState } from './connection';

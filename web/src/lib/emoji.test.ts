@@ -1,3 +1,6 @@
+// Shortcodes and smileys turned into emoji, and the picker offering only
+// what works.
+
 import { describe, expect, it } from 'vitest';
 import { emojiFor, PICKER, replaceShortcodes } from './emoji';
 

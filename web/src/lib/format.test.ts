@@ -1,3 +1,7 @@
+// What a person reads: message bodies split into text and mentions (never
+// HTML), lengths as the server counts them, excerpts, nickname colours,
+// times and days.
+
 import { describe, expect, it } from 'vitest';
 import {
   charCount,

@@ -1,3 +1,6 @@
+// The address bar: a room's address read and written, anything else the
+// home screen.
+
 import { describe, expect, it } from 'vitest';
 import { pathFor, roomFromPath } from './route';
 

@@ -4,7 +4,7 @@
 // be shared as a link: whoever opens it enters (or is let back in) and
 // lands in that room. Private conversations never show in the address.
 
-import type { View } from './session.svelte';
+import type { View } from './session/view.svelte';
 
 /** Slugs as the server makes them: lower-case ASCII letters and digits in dash-separated runs. */
 const ROOM_PATH = /^\/salon\/([a-z0-9]+(?:-[a-z0-9]+)*)\/?$/;

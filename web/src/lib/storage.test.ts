@@ -1,3 +1,6 @@
+// What the device remembers: a stored profile read back only when well
+// formed, settings with defaults for what is missing or wrong.
+
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, parseProfile, parseSettings } from './storage';
 

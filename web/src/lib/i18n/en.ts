@@ -143,6 +143,7 @@ export const en: Record<MessageKey, string> = {
   'people.age': '{age} y/o',
 
   'people.member': 'member',
+  'people.away': 'away',
 
   'staff.label': 'Site staff',
   'staff.moderator': 'Moderator',
@@ -186,6 +187,7 @@ export const en: Record<MessageKey, string> = {
   'profile.you': "That's you.",
   'profile.refuses': 'Does not accept private messages.',
   'profile.staff': "Belongs to the site's staff.",
+  'profile.away': 'Away message: “{message}”',
 
   'dms.title': 'Private messages',
   'dms.empty': "No conversation. Open someone's profile to write to them.",
@@ -196,6 +198,7 @@ export const en: Record<MessageKey, string> = {
   'dm.refused': '{nick} does not accept private messages.',
   'dm.note': 'Private messages are not stored: they disappear when one of you leaves the chat.',
   'dm.profile': 'See the profile',
+  'dm.away': "{nick}'s away message: “{message}”",
 
   'settings.title': 'Settings',
   'settings.you': 'You are {nick}, {age}, {department}.',
@@ -227,6 +230,14 @@ export const en: Record<MessageKey, string> = {
   'notice.dismiss': 'Close',
   'notice.region': 'Notifications',
   'notice.wallops': 'Staff · {nick}: {text}',
+  'notice.kicked_me': '{nick} removed you from the room {room}.',
+  'notice.kicked': '{nick} removed {target} from the room {room}.',
+  'notice.kicked_by_me': 'You removed {target} from the room {room}.',
+  'notice.reason': 'Reason: {reason}',
+  'notice.rejoin': 'Rejoin the room',
+  'notice.invited_me': '{nick} invites you to the room {room}.',
+  'notice.invited': '{nick} invited {target} to the room {room}.',
+  'notice.invited_by_me': 'You invited {target} to the room {room}.',
 
   'sanction.title_warning': 'Warning from the moderators',
   'sanction.title_mute': 'Moderators muted you',

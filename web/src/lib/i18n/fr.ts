@@ -142,6 +142,7 @@ export const fr = {
   'people.age': '{age} ans',
 
   'people.member': 'membre',
+  'people.away': 'absent',
 
   'staff.label': 'Équipe du site',
   'staff.moderator': 'Modération',
@@ -185,6 +186,7 @@ export const fr = {
   'profile.you': "C'est vous.",
   'profile.refuses': "N'accepte pas les messages privés.",
   'profile.staff': "Fait partie de l'équipe du site.",
+  'profile.away': "Message d'absence : « {message} »",
 
   'dms.title': 'Messages privés',
   'dms.empty': "Aucune conversation. Ouvrez le profil de quelqu'un pour lui écrire.",
@@ -195,6 +197,7 @@ export const fr = {
   'dm.refused': "{nick} n'accepte pas les messages privés.",
   'dm.note': "Les messages privés ne sont pas enregistrés : ils disparaissent quand l'un de vous quitte le chat.",
   'dm.profile': 'Voir le profil',
+  'dm.away': "Message d'absence de {nick} : « {message} »",
 
   'settings.title': 'Réglages',
   'settings.you': 'Vous êtes {nick}, {age} ans, {department}.',
@@ -226,6 +229,14 @@ export const fr = {
   'notice.dismiss': 'Fermer',
   'notice.region': 'Notifications',
   'notice.wallops': 'Équipe · {nick} : {text}',
+  'notice.kicked_me': '{nick} vous a fait sortir du salon {room}.',
+  'notice.kicked': '{nick} a fait sortir {target} du salon {room}.',
+  'notice.kicked_by_me': 'Vous avez fait sortir {target} du salon {room}.',
+  'notice.reason': 'Motif : {reason}',
+  'notice.rejoin': 'Revenir dans le salon',
+  'notice.invited_me': '{nick} vous invite dans le salon {room}.',
+  'notice.invited': '{nick} a invité {target} dans le salon {room}.',
+  'notice.invited_by_me': 'Vous avez invité {target} dans le salon {room}.',
 
   'sanction.title_warning': 'Avertissement de la modération',
   'sanction.title_mute': 'La modération vous a rendu muet',

@@ -1,3 +1,6 @@
+// The translation tables: the same keys and placeholders in French and
+// English, no empty text, plurals in pairs; and placeholders filled in.
+
 import { describe, expect, it } from 'vitest';
 import { en } from './en';
 import { fr } from './fr';

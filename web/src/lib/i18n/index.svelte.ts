@@ -44,6 +44,11 @@ export function inBothLanguages(
   return { fr: fill(TABLES.fr[key], params('fr')), en: fill(TABLES.en[key], params('en')) };
 }
 
+/** The server's own text of an event (`message_fr` / `message_en`: an `error`, a `closing`). */
+export function textOf(event: { message_fr: string; message_en: string }): ServerText {
+  return { fr: event.message_fr, en: event.message_en };
+}
+
 /** A server text (`message_fr` / `message_en`) in the current language. */
 export function serverText(text: ServerText): string {
   return current === 'fr' ? text.fr : text.en;
