@@ -40,6 +40,8 @@ mod registration;
 mod replies;
 mod server;
 mod staff;
+#[cfg(test)]
+mod tests;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
