@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: the web client (install, build within its size
-# budget, type check, unit tests), then formatting, lints, and every Rust
+# budget, type check, unit tests), then formatting, lints, the docs, and every Rust
 # test (unit tests beside the code, integration tests against a real server
 # on 127.0.0.1), then the web client's end-to-end tests (Chromium driven
 # against the real server, with axe-core and Lighthouse; Chromium is
@@ -24,6 +24,9 @@ cargo fmt --all -- --check
 
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
+
+echo "== cargo doc (warnings denied)"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace --quiet
 
 echo "== tests"
 if cargo nextest --version >/dev/null 2>&1; then

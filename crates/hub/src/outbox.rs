@@ -222,7 +222,7 @@ pub enum Next {
     Close(ErrorCode),
     /// Every sender is gone: nothing more will come.
     Ended,
-    /// The hub's periodic nudge ([`OutboxSender::nudge`]): time to check
+    /// The hub's periodic nudge (`OutboxSender::nudge`): time to check
     /// a keep-alive.
     Tick,
 }

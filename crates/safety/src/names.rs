@@ -432,4 +432,36 @@ mod mask_tests {
             assert_eq!(mask_matches(mask, nick), expected, "{mask} vs {nick}");
         }
     }
+
+    #[test]
+    fn wildcards_match_any_text_in_any_case_and_fold_nothing() {
+        // What IRC's LIST masks need of channel names: `*` and `?`, any case,
+        // the whole text (a `!` is a character like another), and no folding
+        // of lookalikes, which is for nicknames (`mask_matches`).
+        let cases = [
+            ("#par*", "#Paris", true),
+            ("#PAR?S", "#paris", true),
+            ("#p?", "#paris", false),
+            ("#?aris", "#aris", false),
+            ("*", "", true),
+            ("", "", true),
+            ("?", "", false),
+            ("a*b*c", "aXbYc", true),
+            ("a*b*c", "aXbY", false),
+            ("#été*", "#ÉTÉ-2026", true),
+            ("#a!b", "#a!b", true),
+            ("#*l*", "#paris1", false),
+            ("#*o*", "#h3ll0", false),
+        ];
+        for (pattern, text, expected) in cases {
+            assert_eq!(
+                wildcard_match(pattern, text),
+                expected,
+                "{pattern} vs {text}"
+            );
+        }
+        // The nickname matcher folds and reads `nick!user@host`: not for LIST.
+        assert!(mask_matches("#*l*", "#paris1"));
+        assert!(!mask_matches("#a!b", "#a!b"));
+    }
 }

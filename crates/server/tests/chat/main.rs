@@ -18,4 +18,5 @@ mod people;
 mod rooms;
 mod slow;
 mod staff;
+mod tidy;
 mod web_client;
